@@ -9,7 +9,11 @@ const std::vector<CliCommand>& cliCommands()
         {"train", "Train the generic model on a face cache (centralized pretraining)", &runTrain},
         {"eval", "Evaluate a model: verification (10-fold accuracy, AUC, EER, TAR@FAR) and 1:N", &runEval},
         {"bench", "Benchmarks (bench train: training throughput)", &runBench},
-        {"demo", "Headless demo: synthetic faces, pretraining, evaluation", &runDemo},
+        {"import", "Import a folder of face images into a checked, aligned face cache", &runImport},
+        {"coordinator", "Run or administer a pilot's coordinator", &runCoordinator},
+        {"site", "Enroll a site and join a pilot's rounds", &runSite},
+        {"demo", "A whole pilot on loopback: coordinator + site processes over gRPC/TLS", &runDemo},
+        {"simulate", "A pilot in one process (no network): pretraining, rounds, FedAvg, metrics", &runSimulate},
     };
     return commands;
 }

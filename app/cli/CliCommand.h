@@ -20,6 +20,10 @@ int runSynth(const QStringList& args);
 int runTrain(const QStringList& args);
 int runEval(const QStringList& args);
 int runBench(const QStringList& args);
+int runSimulate(const QStringList& args);
+int runImport(const QStringList& args);
+int runCoordinator(const QStringList& args);
+int runSite(const QStringList& args);
 int runDemo(const QStringList& args);
 
 }  // namespace fedpilot::cli

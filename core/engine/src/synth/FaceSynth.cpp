@@ -43,7 +43,7 @@ enum class Glasses { None, Round, Square };
 constexpr int kMaxFreckles = 24;
 // Face units per half image at scale 1: frames the head like a loose face crop (hair and chin
 // just inside the image), so most pixels belong to the face rather than the background.
-constexpr float kZoom = 1.2f;
+constexpr float kZoom = 1.3f;
 
 // Everything that stays the same across the images of one person. Lengths are in face units
 // (half the image), y grows downwards, the head is centred on x = 0.
@@ -701,7 +701,7 @@ private:
         if (gap > 0.002f) {
             // Open mouth: dark inside, a band of upper teeth.
             const float teeth = std::min(0.02f, gap * 1.2f);
-            m_canvas.fillWith(
+            m_canvas.fillEach(
                 box, 1.0f, 0.0f, -1.0f,
                 [&](float x, float y) {
                     float t, v, p;
@@ -718,7 +718,7 @@ private:
         const Rgb upperColour = id.lip * 0.85f;
         const Rgb lowerColour = id.lip;
         // Upper lip: from the opening up to the lip line with its cupid's bow.
-        m_canvas.fillWith(
+        m_canvas.fillEach(
             box, 1.0f, 0.0f, -1.0f,
             [&](float x, float y) {
                 float t, v, p;
@@ -729,7 +729,7 @@ private:
             },
             [&](float, float) { return upperColour; });
         // Lower lip, lighter with a soft highlight where it faces the light.
-        m_canvas.fillWith(
+        m_canvas.fillEach(
             box, 1.0f, 0.0f, -1.0f,
             [&](float x, float y) {
                 float t, v, p;
@@ -746,11 +746,15 @@ private:
         // The dark line where the lips meet, deepest at the corners.
         const float lineWidth = std::max(0.006f, m_canvas.pixel());
         const float lineAlpha = std::min(1.0f, 0.006f / m_canvas.pixel()) * 0.75f;
-        m_canvas.fill(box, id.lip * 0.35f, lineAlpha, 0.002f, [&](float x, float y) {
-            float t, v, p;
-            local(x, y, t, v, p);
-            return std::max(std::fabs(v) - 0.5f * lineWidth - gap * p, std::fabs(t) * w - w * 1.02f);
-        });
+        const Rgb lineColour = id.lip * 0.35f;
+        m_canvas.fillEach(
+            box, lineAlpha, 0.002f, -1.0f,
+            [&](float x, float y) {
+                float t, v, p;
+                local(x, y, t, v, p);
+                return std::max(std::fabs(v) - 0.5f * lineWidth - gap * p, std::fabs(t) * w - w * 1.02f);
+            },
+            [&](float, float) { return lineColour; });
         for (int i = 0; i < 2; ++i) {
             const float side = i == 0 ? -1.0f : 1.0f;
             const Ellipse corner(mx + side * w, my - lift, 0.012f, 0.01f);

@@ -256,6 +256,7 @@ public:
     }
 
     // Paints a shape in one colour. soft widens the edge (face units) for shadows and hair.
+    // sdf(x, y) must be a fair distance estimate (within kShapeLipschitz of the truth).
     template <typename Sdf>
     void fill(const Box& box, const Rgb& colour, float alpha, float soft, Sdf&& sdf) const
     {
@@ -265,6 +266,15 @@ public:
     // Paints a shape whose colour varies over it; weight >= 0 also blends the head weight to it.
     template <typename Sdf, typename Colour>
     void fillWith(const Box& box, float alpha, float soft, float weight, Sdf&& sdf, Colour&& colour) const
+    {
+        fillLarge(box, alpha, soft, weight, kShapeLipschitz, [&sdf](float x, float y, float) { return sdf(x, y); },
+                  colour);
+    }
+
+    // As fillWith, but evaluating the distance at every pixel: for estimates that can overstate
+    // the distance badly somewhere (vertical distances to curves with vertical tangents).
+    template <typename Sdf, typename Colour>
+    void fillEach(const Box& box, float alpha, float soft, float weight, Sdf&& sdf, Colour&& colour) const
     {
         if (alpha <= 0.0f)
             return;
@@ -342,6 +352,8 @@ public:
             }
         }
     }
+
+    static constexpr float kShapeLipschitz = 1.5f;
 
     // Strokes thinner than a pixel are drawn one pixel wide at proportionally lower opacity,
     // so small images keep the same amount of "ink" instead of over-dark hairlines.
