@@ -123,6 +123,9 @@ Status FaceModel::loadState(const TensorBundle& state)
 Result<std::vector<float>> FaceModel::embed(const FaceCache& cache, const std::vector<std::int64_t>& indices,
                                             const EmbedOptions& options, const std::atomic<bool>* cancel) const
 {
+    if (cache.info().width != d->config.inputSize || cache.info().height != d->config.inputSize)
+        return Result<std::vector<float>>::error("the face cache holds " + std::to_string(cache.info().width)
+                                                 + " px images but the model expects " + std::to_string(d->config.inputSize) + " px");
     auto device = resolveDevice(options.device);
     if (!device)
         return device.status();
