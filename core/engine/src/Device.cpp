@@ -3,8 +3,13 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <climits>
 #include <mutex>
 #include <thread>
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 namespace fedpilot::engine {
 
@@ -61,8 +66,29 @@ int defaultThreadCount()
     return std::max(1, cores - 1);
 }
 
+namespace {
+
+// LibTorch's CPU allocator hands each step's large activation buffers back to the kernel (glibc
+// serves blocks over the mmap threshold with mmap/munmap), so every training step page-faults its
+// working set in again: measured here as ~30% of a MobileFaceNet step spent in the kernel. Keeping
+// freed memory in the heap removes that cost; the heap then stays at the training peak.
+void tuneAllocator()
+{
+#if defined(__GLIBC__)
+    static std::once_flag once;
+    std::call_once(once, [] {
+        mallopt(M_MMAP_MAX, 0);
+        mallopt(M_TRIM_THRESHOLD, INT_MAX);
+        mallopt(M_TOP_PAD, 64 << 20);
+    });
+#endif
+}
+
+}  // namespace
+
 int configureThreads(int threads)
 {
+    tuneAllocator();
     // set_num_threads is process-wide; serialise callers from different jobs.
     static std::mutex mutex;
     std::lock_guard<std::mutex> lock(mutex);
