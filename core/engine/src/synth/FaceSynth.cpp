@@ -8,8 +8,7 @@
 #include <cstring>
 #include <vector>
 
-// Clang would otherwise be free to fuse a*b+c into one FMA on targets that have it, which
-// changes the last bit of some pixels between builds; GCC does not fuse without -mfma on x86-64.
+// See SynthMath.h: no fused multiply-add, so every build gives the same bytes.
 #if defined(__clang__)
 #pragma STDC FP_CONTRACT OFF
 #endif
@@ -41,8 +40,9 @@ enum class Beard { None, Stubble, Full, Goatee, Moustache };
 enum class Glasses { None, Round, Square };
 
 constexpr int kMaxFreckles = 24;
-// Face units per half image at scale 1: frames the head like a loose face crop (hair and chin
-// just inside the image), so most pixels belong to the face rather than the background.
+// Magnification from face units to the image at scale 1. It frames the head like a face crop
+// (chin just inside, the top of the hair may be cut), so most pixels show the face rather than
+// the background, which otherwise dominates pixel distances between images of one person.
 constexpr float kZoom = 1.3f;
 
 // Everything that stays the same across the images of one person. Lengths are in face units
@@ -127,7 +127,10 @@ Identity makeIdentity(std::uint64_t seed, int identity)
                                 {0.68f, 0.32f, 0.13f},   {0.55f, 0.54f, 0.52f}, {0.86f, 0.85f, 0.82f}};
     const float hairWeights[] = {1.0f + 3.0f * d, 1.5f + d, 1.2f, 0.8f * (1.0f - d), 0.7f * (1.0f - d) * (1.0f - d),
                                  0.35f, 0.25f * (1.0f - d), 0.4f, 0.15f};
-    id.hair = synth::clampRgb(pickColour(rng, kHair, hairWeights, 9) * rng.range(0.85f, 1.15f));
+    // One draw per statement throughout: the order in which a compiler evaluates function
+    // arguments or operands is unspecified, and GCC and Clang differ.
+    const Rgb hairBase = pickColour(rng, kHair, hairWeights, 9);
+    id.hair = synth::clampRgb(hairBase * rng.range(0.85f, 1.15f));
     id.age = rng.uniform();
     if (id.age > 0.7f)
         id.hair = mix(id.hair, Rgb{0.6f, 0.6f, 0.58f}, (id.age - 0.7f) * rng.range(0.0f, 2.5f));
@@ -138,7 +141,8 @@ Identity makeIdentity(std::uint64_t seed, int identity)
                                 {0.30f, 0.44f, 0.25f}, {0.32f, 0.50f, 0.70f}, {0.47f, 0.52f, 0.56f}};
     const float irisWeights[] = {2.0f + 3.0f * d, 1.5f, 0.7f * (1.0f - d), 0.5f * (1.0f - d),
                                  0.8f * (1.0f - d) * (1.0f - d), 0.4f * (1.0f - d)};
-    id.iris = synth::clampRgb(pickColour(rng, kIris, irisWeights, 6) * rng.range(0.85f, 1.15f));
+    const Rgb irisBase = pickColour(rng, kIris, irisWeights, 6);
+    id.iris = synth::clampRgb(irisBase * rng.range(0.85f, 1.15f));
     const Rgb lipBase = mix(Rgb{0.78f, 0.36f, 0.38f}, Rgb{0.42f, 0.20f, 0.20f}, d);
     id.lip = mix(id.skin, lipBase, rng.range(0.45f, 0.75f));
 
@@ -197,18 +201,21 @@ Identity makeIdentity(std::uint64_t seed, int identity)
     id.hairline = rng.range(-0.5f, -0.37f);
     id.hairThick = rng.range(0.04f, 0.11f);
     id.hairLengthY = id.chinY + rng.range(-0.25f, 0.35f);
-    id.hairPart = (rng.chance(0.5f) ? -1.0f : 1.0f) * rng.range(0.1f, 0.28f) * id.headRx;
+    const float partSide = rng.chance(0.5f) ? -1.0f : 1.0f;
+    id.hairPart = partSide * rng.range(0.1f, 0.28f) * id.headRx;
     id.sweep = rng.range(0.04f, 0.12f);
-    id.recess = rng.chance(0.35f) ? rng.range(0.0f, 0.09f) * (0.4f + id.age) : 0.0f;
+    id.recess = rng.chance(0.35f) ? rng.range(0.0f, 0.06f) * (0.4f + id.age) : 0.0f;
     id.strandFreq = rng.range(16.0f, 30.0f);
     id.innerHair = rng.range(0.8f, 0.92f);
     switch (id.hairStyle) {
     case HairStyle::Long:
+        id.recess = 0.0f;  // temple recession only reads as such with short hair
         id.hairLengthY = rng.range(0.55f, 1.15f);
         if (rng.chance(0.5f))
             id.hairPart = 0.0f;
         break;
     case HairStyle::Fringe:
+        id.recess = 0.0f;
         id.hairLengthY = rng.chance(0.5f) ? rng.range(0.3f, 0.8f) : -1.0f;
         break;
     case HairStyle::Buzz:
@@ -218,6 +225,7 @@ Identity makeIdentity(std::uint64_t seed, int identity)
         id.hairThick = rng.range(0.012f, 0.025f);
         break;
     case HairStyle::Afro:
+        id.recess = 0.0f;
         id.hairThick = rng.range(0.15f, 0.24f);
         break;
     case HairStyle::SidePart:
@@ -243,12 +251,14 @@ Identity makeIdentity(std::uint64_t seed, int identity)
     id.beardDensity = rng.range(0.6f, 0.95f);
 
     id.mole = rng.chance(0.3f);
-    id.moleX = (rng.chance(0.5f) ? -1.0f : 1.0f) * rng.range(0.1f, 0.36f);
+    const float moleSide = rng.chance(0.5f) ? -1.0f : 1.0f;
+    id.moleX = moleSide * rng.range(0.1f, 0.36f);
     id.moleY = rng.range(-0.02f, 0.5f);
     id.moleR = rng.range(0.007f, 0.014f);
     id.freckles = rng.chance(0.18f * (1.0f - d)) ? 10 + rng.below(kMaxFreckles - 9) : 0;
     for (int i = 0; i < kMaxFreckles; ++i) {
-        id.freckleX[i] = (rng.chance(0.5f) ? -1.0f : 1.0f) * rng.range(0.03f, 0.3f);
+        const float freckleSide = rng.chance(0.5f) ? -1.0f : 1.0f;
+        id.freckleX[i] = freckleSide * rng.range(0.03f, 0.3f);
         id.freckleY[i] = id.eyeY + rng.range(0.06f, 0.24f);
     }
     id.blush = rng.range(0.0f, 0.22f);
@@ -279,17 +289,27 @@ Shot makeShot(std::uint64_t seed, int identity, int imageIndex, const Identity& 
     s.contrast = rng.range(0.85f, 1.15f);
     s.gradX = rng.symmetric() * 0.12f;
     s.gradY = rng.symmetric() * 0.12f;
-    s.balance = {1.0f + rng.symmetric() * 0.06f, 1.0f, 1.0f + rng.symmetric() * 0.06f};
+    const float red = 1.0f + rng.symmetric() * 0.06f;
+    const float blue = 1.0f + rng.symmetric() * 0.06f;
+    s.balance = {red, 1.0f, blue};
 
     // Background: two muted colours and a gradient direction.
     const float hue = rng.uniform();
-    s.bg0 = synth::hsv(hue, rng.range(0.05f, 0.35f), rng.range(0.3f, 0.85f));
-    s.bg1 = synth::hsv(hue + rng.range(-0.15f, 0.15f), rng.range(0.05f, 0.35f), rng.range(0.3f, 0.85f));
+    const float sat0 = rng.range(0.05f, 0.35f);
+    const float val0 = rng.range(0.3f, 0.85f);
+    s.bg0 = synth::hsv(hue, sat0, val0);
+    const float hue1 = hue + rng.range(-0.15f, 0.15f);
+    const float sat1 = rng.range(0.05f, 0.35f);
+    const float val1 = rng.range(0.3f, 0.85f);
+    s.bg1 = synth::hsv(hue1, sat1, val1);
     const float bgAngle = rng.uniform() * 2.0f * synth::kPi;
     s.bgDirX = synth::portableCos(bgAngle);
     s.bgDirY = synth::portableSin(bgAngle);
     s.vignette = rng.range(0.0f, 0.25f);
-    s.clothes = synth::hsv(rng.uniform(), rng.range(0.1f, 0.7f), rng.range(0.12f, 0.85f));
+    const float clothHue = rng.uniform();
+    const float clothSat = rng.range(0.1f, 0.7f);
+    const float clothVal = rng.range(0.12f, 0.85f);
+    s.clothes = synth::hsv(clothHue, clothSat, clothVal);
     s.collar = rng.range(0.08f, 0.2f);
 
     // Expression, around the person's resting expression.
@@ -363,8 +383,12 @@ private:
         const float margin = band + m_blendMargin;
         if (m_cranium.surelyOutside(kc, margin) && m_cheeks.surelyOutside(kk, margin) && m_jaw.surelyOutside(kj, margin))
             return margin;
-        const float upper = smoothMin(m_cranium.sd(x, y), m_cheeks.sd(x, y), 0.06f);
-        return smoothMin(upper, m_jaw.sd(x, y), m_id.jawBlend);
+        // A part at least kFar away changes neither the union nor its blend near the edge (the
+        // blend widths are below kFar / 2), so its exact distance is not worth computing.
+        constexpr float kFar = 0.3f;
+        auto part = [x, y](const Ellipse& e, float k2) { return e.surelyOutside(k2, kFar) ? kFar : e.sd(x, y); };
+        const float upper = smoothMin(part(m_cranium, kc), part(m_cheeks, kk), 0.06f);
+        return smoothMin(upper, part(m_jaw, kj), m_id.jawBlend);
     }
     Box faceBox() const { return synth::unite(synth::unite(m_cranium.box(), m_cheeks.box()), m_jaw.box()); }
     // Half width of the face at height y (from the cranium and cheek ellipses).
@@ -378,22 +402,32 @@ private:
     }
     Rgb skinShade(float k) const { return m_id.skin * k; }
 
-    // How much of a texture with `frequency` cycles per face unit to keep: detail finer than
-    // about a quarter of the pixel rate would only alias into speckle, so it fades out.
+    // How much of a texture with `frequency` cycles per face unit to keep: detail approaching
+    // the pixel rate only aliases into speckle, so it fades out between 1/8 and 3/4 cycle per
+    // pixel. Small images thus show the average colour, large ones the strands.
     float detail(float frequency) const { return clamp01(1.2f - 1.6f * frequency * m_canvas.pixel()); }
 
     // Two octaves of table noise around 0 (range about +-0.5 each), faded by detail().
     struct Texture {
         float fx0, fy0, a0, fx1, fy1, a1, ox, oy;
+        bool strands;  // 1-D streaks across x (hair falling down), cheaper than 2-D noise
     };
-    Texture texture(float fx, float fy, float octave, float amplitude, float offset) const
+    Texture texture(float fx, float fy, float octave, float amplitude, float offset, bool strands = false) const
     {
         return {fx, fy, amplitude * detail(std::max(fx, fy)), fx * octave, fy * octave,
-                0.6f * amplitude * detail(octave * std::max(fx, fy)), offset, 0.37f * offset};
+                0.6f * amplitude * detail(octave * std::max(fx, fy)), offset, 0.37f * offset, strands};
     }
     float sample(const Texture& t, float x, float y) const
     {
         float v = 0.0f;
+        if (t.strands) {
+            // The y term slants and waves the strands a little instead of keeping them parallel.
+            if (t.a0 > 0.0f)
+                v += t.a0 * (m_noise.line(x * t.fx0 + y * t.fy0 + t.ox) - 0.5f);
+            if (t.a1 > 0.0f)
+                v += t.a1 * (m_noise.line(x * t.fx1 - y * t.fy1 + 977.0f + t.oy) - 0.5f);
+            return v;
+        }
         if (t.a0 > 0.0f)
             v += t.a0 * (m_noise.at(x * t.fx0 + t.ox, y * t.fy0 + t.oy) - 0.5f);
         if (t.a1 > 0.0f)
@@ -403,7 +437,8 @@ private:
     // Hair: streaks along the strands, or isotropic curls.
     Texture hairTexture(bool curly) const
     {
-        return curly ? texture(22.0f, 22.0f, 2.3f, 0.6f, 3.0f) : texture(m_id.strandFreq, 4.0f, 2.4f, 0.55f, 11.0f);
+        return curly ? texture(22.0f, 22.0f, 2.3f, 0.6f, 3.0f)
+                     : texture(m_id.strandFreq, 2.0f, 2.4f, 0.45f, 11.0f + 300.0f * rng01(17), true);
     }
 
     void drawBackground()
@@ -424,16 +459,18 @@ private:
         vRow.resize(n);
         float* tr = tRow.data();
         float* vr = vRow.data();
-        for (std::size_t row = 0; row < n; ++row) {
+        // int counters: SSE2 can convert int32 but not size_t lanes to float.
+        const int size = m_size;
+        for (int row = 0; row < size; ++row) {
             const float y = (static_cast<float>(row) + 0.5f) * step - 1.0f;
             // Gradient position and vignette first, in a loop the compiler vectorizes.
-            for (std::size_t col = 0; col < n; ++col) {
+            for (int col = 0; col < size; ++col) {
                 const float x = (static_cast<float>(col) + 0.5f) * step - 1.0f;
                 tr[col] = clamp01(0.5f + 0.5f * (x * dirX + y * dirY));
                 vr[col] = 1.0f - vignette * (x * x + y * y);
             }
-            float* p = rgb + 3 * row * n;
-            for (std::size_t col = 0; col < n; ++col) {
+            float* p = rgb + 3 * static_cast<std::size_t>(row) * n;
+            for (int col = 0; col < size; ++col) {
                 p[3 * col] = (base.r + delta.r * tr[col]) * vr[col];
                 p[3 * col + 1] = (base.g + delta.g * tr[col]) * vr[col];
                 p[3 * col + 2] = (base.b + delta.b * tr[col]) * vr[col];
@@ -542,8 +579,7 @@ private:
             const float side = i == 0 ? -1.0f : 1.0f;
             // Cheek colour, lifted by a smile.
             const Ellipse cheek(side * (id.eyeX + 0.03f) + m_eyeShift, id.eyeY + 0.18f - 0.03f * smile, 0.1f, 0.07f);
-            m_canvas.fill(cheek.box(), Rgb{0.85f, 0.35f, 0.35f}, id.blush, 0.08f,
-                          [&](float x, float y) { return cheek.sd(x, y); });
+            m_canvas.fillBlob(cheek, Rgb{0.85f, 0.35f, 0.35f}, id.blush, 0.08f);
             // Nasolabial folds deepen with age and with smiling.
             const float fx0 = side * (id.noseW + 0.03f) + m_tipShift;
             const float fx1 = side * (id.mouthW + 0.04f) + m_mouthShift;
@@ -552,8 +588,7 @@ private:
             m_canvas.fillStroke(fold, skinShade(0.7f), 0.08f + 0.22f * id.age + 0.2f * smile, 0.025f);
             // Bags under the eyes, mostly with age.
             const Ellipse bag(side * id.eyeX + m_eyeShift, id.eyeY + id.eyeHl + 0.03f, id.eyeW * 0.85f, 0.02f);
-            m_canvas.fill(bag.box(), skinShade(0.78f), 0.1f + 0.3f * id.age, 0.02f,
-                          [&](float x, float y) { return bag.sd(x, y); });
+            m_canvas.fillBlob(bag, skinShade(0.78f), 0.1f + 0.3f * id.age, 0.02f);
         }
         // Forehead lines for older faces.
         if (id.age > 0.6f) {
@@ -591,7 +626,7 @@ private:
             m_canvas.fillStroke(bridge, skinShade(0.7f), 0.1f + 0.45f * away, 0.035f);
             // Wings of the nose and their crease.
             const Ellipse wing(tipX + side * id.noseW * 0.75f, tipY - 0.005f, 0.032f, 0.026f);
-            m_canvas.fill(wing.box(), skinShade(0.85f), 0.45f, 0.015f, [&](float x, float y) { return wing.sd(x, y); });
+            m_canvas.fillBlob(wing, skinShade(0.85f), 0.45f, 0.015f);
             const float cx = tipX + side * id.noseW;
             const Stroke crease = side < 0.0f ? Stroke(cx - 0.005f, tipY + 0.02f, cx + 0.01f, tipY - 0.035f, 0.012f, 0.008f, 0.005f)
                                               : Stroke(cx - 0.01f, tipY - 0.035f, cx + 0.005f, tipY + 0.02f, 0.012f, 0.005f, 0.008f);
@@ -599,10 +634,9 @@ private:
         }
         // Highlight on the tip, shadow underneath.
         const Ellipse tip(tipX + 0.3f * id.tipR * m_shot.lightX, tipY - 0.015f, id.tipR, id.tipR * 0.9f);
-        m_canvas.fill(tip.box(), synth::clampRgb(skinShade(1.12f)), 0.35f, 0.03f,
-                      [&](float x, float y) { return tip.sd(x, y); });
+        m_canvas.fillBlob(tip, synth::clampRgb(skinShade(1.12f)), 0.35f, 0.03f);
         const Ellipse under(tipX, tipY + 0.028f, id.noseW * 0.95f, 0.016f);
-        m_canvas.fill(under.box(), skinShade(0.62f), 0.45f, 0.02f, [&](float x, float y) { return under.sd(x, y); });
+        m_canvas.fillBlob(under, skinShade(0.62f), 0.45f, 0.02f);
         const Rgb nostrilColour = mix(skinShade(0.3f), Rgb{0.12f, 0.05f, 0.04f}, 0.5f);
         for (int i = 0; i < 2; ++i) {
             const float side = i == 0 ? -1.0f : 1.0f;
@@ -625,7 +659,7 @@ private:
         const float corner = id.mouthY - 0.015f;
         const float cornerX = id.mouthW + 0.03f;
         const float edgeX = faceHalfWidth(id.earY);
-        const float sideTop = id.earY + 0.03f;
+        const float sideTop = std::max(id.earY + 0.1f, id.noseTipY);
         auto beardLine = [=](float x) {
             const float ax = std::fabs(x - mx);
             if (ax < cornerX)
@@ -696,7 +730,7 @@ private:
 
         // Shadow under the lower lip, on the chin.
         const Ellipse under(mx, my + gap + hl + 0.022f, w * 0.65f, 0.016f);
-        m_canvas.fill(under.box(), skinShade(0.72f), 0.35f, 0.02f, [&](float x, float y) { return under.sd(x, y); });
+        m_canvas.fillBlob(under, skinShade(0.72f), 0.35f, 0.02f);
 
         if (gap > 0.002f) {
             // Open mouth: dark inside, a band of upper teeth.
@@ -758,7 +792,7 @@ private:
         for (int i = 0; i < 2; ++i) {
             const float side = i == 0 ? -1.0f : 1.0f;
             const Ellipse corner(mx + side * w, my - lift, 0.012f, 0.01f);
-            m_canvas.fill(corner.box(), skinShade(0.55f), 0.35f, 0.01f, [&](float x, float y) { return corner.sd(x, y); });
+            m_canvas.fillBlob(corner, skinShade(0.55f), 0.35f, 0.01f);
         }
     }
 
@@ -799,21 +833,49 @@ private:
             auto scleraSd = [=](float u, float v) {
                 return std::max(length2(u, v - cu) - ru, length2(u, v + cl) - rl);
             };
-            const Box box = boxAround(ex, ey, w * 1.3f, w * 1.3f);
+            // Face-space box of an eye-local rectangle (u0..u1, v0..v1), tilt included.
+            auto localBox = [=](float u0, float u1, float v0, float v1) {
+                const float cu0 = 0.5f * (u0 + u1);
+                const float cv0 = 0.5f * (v0 + v1);
+                const float hu0 = 0.5f * (u1 - u0);
+                const float hv0 = 0.5f * (v1 - v0);
+                const float cx = ex + side * (cu0 * cosT - cv0 * sinT);
+                const float cy = ey + cu0 * sinT + cv0 * cosT;
+                const float ac = std::fabs(cosT);
+                const float as = std::fabs(sinT);
+                return boxAround(cx, cy, hu0 * ac + hv0 * as, hu0 * as + hv0 * ac);
+            };
+            const Box opening = localBox(-w, w, -hu, hl);
 
             // Socket shadow and lid crease above the eye.
             const Ellipse socket(ex + side * 0.1f * w, ey - 0.45f * id.eyeHu, w * 1.45f, w * 0.95f);
-            m_canvas.fill(socket.box(), skinShade(0.72f), id.socket, 0.06f, [&](float x, float y) { return socket.sd(x, y); });
+            m_canvas.fillBlob(socket, skinShade(0.72f), id.socket, 0.06f);
             const float creaseR = ru + std::max(0.35f * id.eyeHu, 0.012f);
-            m_canvas.fill(box, skinShade(0.62f), 0.3f, 0.01f, [&](float x, float y) {
+            m_canvas.fill(localBox(-0.85f * w, 0.85f * w, -hu - (creaseR - ru) - 0.01f, 0.0f), skinShade(0.62f), 0.3f,
+                          0.01f, [&](float x, float y) {
                 float u, v;
                 local(x, y, u, v);
                 return std::max(std::fabs(length2(u, v - cu) - creaseR) - 0.004f, std::max(std::fabs(u) - 0.85f * w, v));
             });
 
-            // White of the eye, darker towards the corners.
+            // The eyeball in one pass, clipped to the opening: white (darker towards the corners),
+            // iris (darker rim), pupil, the shadow the upper lid casts, and the catchlight (a
+            // reflection of the light on the cornea). One pass instead of five layers.
+            const Rgb iris = m_id.iris;
+            const float pupilDraw = std::max(pupilR, 0.5f * pixel);
+            const float pupilAlpha = std::min(1.0f, (pupilR * pupilR) / (pupilDraw * pupilDraw));
+            const float glintR = std::max(irisR * 0.2f, 0.5f * pixel);
+            const float glintAlpha = 0.85f * std::min(1.0f, (irisR * 0.2f) * (irisR * 0.2f) / (glintR * glintR));
+            const float gu = gazeU - side * 0.35f * irisR * m_shot.lightX - 0.2f * irisR;
+            const float gv = gazeV + 0.35f * irisR * m_shot.lightY - 0.25f * irisR;
+            const float invPixel = 1.0f / pixel;
+            const float invShadow = 1.0f / (pixel + 0.25f * hu);
+            const float invIris = 1.0f / irisR;
+            const Rgb shadow{0.2f, 0.15f, 0.13f};
+            const Rgb black{0.03f, 0.03f, 0.03f};
+            const Rgb white{1.0f, 1.0f, 1.0f};
             m_canvas.fillWith(
-                box, 1.0f, 0.0f, -1.0f,
+                opening, 1.0f, 0.0f, -1.0f,
                 [&](float x, float y) {
                     float u, v;
                     local(x, y, u, v);
@@ -823,51 +885,22 @@ private:
                     float u, v;
                     local(x, y, u, v);
                     const float t = u / w;
-                    return sclera * (1.0f - 0.3f * t * t);
-                });
-            // Iris (darker rim, lighter around the pupil) and pupil, clipped to the opening.
-            const Rgb iris = m_id.iris;
-            m_canvas.fillWith(
-                box, 1.0f, 0.0f, -1.0f,
-                [&](float x, float y) {
-                    float u, v;
-                    local(x, y, u, v);
-                    return std::max(length2(u - gazeU, v - gazeV) - irisR, scleraSd(u, v));
-                },
-                [&](float x, float y) {
-                    float u, v;
-                    local(x, y, u, v);
-                    const float r = length2(u - gazeU, v - gazeV) / irisR;
+                    Rgb c = sclera * (1.0f - 0.3f * t * t);
+                    const float dIris = length2(u - gazeU, v - gazeV);
+                    const float r = dIris * invIris;
                     const float ring = smoothstep(0.75f, 1.0f, r);
-                    return iris * ((1.15f - 0.3f * r) * (1.0f - 0.45f * ring));
+                    const Rgb irisColour = iris * ((1.15f - 0.3f * r) * (1.0f - 0.45f * ring));
+                    c = mix(c, irisColour, clamp01(0.5f - (dIris - irisR) * invPixel));
+                    c = mix(c, black, clamp01(0.5f - (dIris - pupilDraw) * invPixel) * pupilAlpha);
+                    const float belowLid = ru - length2(u, v - cu);
+                    c = mix(c, shadow, clamp01(0.5f - (belowLid - 0.12f * hu) * invShadow) * 0.45f);
+                    const float dGlint = length2(u - gu, v - gv);
+                    return mix(c, white, clamp01(0.5f - (dGlint - glintR) * invPixel) * glintAlpha);
                 });
-            const float pupilDraw = std::max(pupilR, 0.5f * pixel);
-            const float pupilAlpha = std::min(1.0f, (pupilR * pupilR) / (pupilDraw * pupilDraw));
-            m_canvas.fill(box, Rgb{0.03f, 0.03f, 0.03f}, pupilAlpha, 0.0f, [&](float x, float y) {
-                float u, v;
-                local(x, y, u, v);
-                return std::max(length2(u - gazeU, v - gazeV) - pupilDraw, scleraSd(u, v));
-            });
-            // The upper lid casts a shadow onto the eyeball.
-            m_canvas.fill(box, Rgb{0.2f, 0.15f, 0.13f}, 0.45f, 0.25f * hu, [&](float x, float y) {
-                float u, v;
-                local(x, y, u, v);
-                return std::max(scleraSd(u, v), (ru - length2(u, v - cu)) - 0.12f * hu);
-            });
-            // Catchlight: a reflection of the light source on the cornea.
-            const float glintR = std::max(irisR * 0.2f, 0.5f * pixel);
-            const float glintAlpha = 0.85f * std::min(1.0f, (irisR * 0.2f) * (irisR * 0.2f) / (glintR * glintR));
-            const float gu = gazeU - side * 0.35f * irisR * m_shot.lightX - 0.2f * irisR;
-            const float gv = gazeV + 0.35f * irisR * m_shot.lightY - 0.25f * irisR;
-            m_canvas.fill(box, Rgb{1.0f, 1.0f, 1.0f}, glintAlpha, 0.0f, [&](float x, float y) {
-                float u, v;
-                local(x, y, u, v);
-                return std::max(length2(u - gu, v - gv) - glintR, scleraSd(u, v));
-            });
 
             // Lash line along the upper lid (thicker towards the outer corner) and a faint lower lid.
             const float lashDraw = std::max(lashT, pixel);
-            m_canvas.fill(box, lash, std::min(1.0f, lashT / lashDraw) * 0.95f, 0.0f, [&](float x, float y) {
+            m_canvas.fill(localBox(-1.04f * w, 1.04f * w, -hu - 1.6f * lashDraw, 0.1f * hu), lash, std::min(1.0f, lashT / lashDraw) * 0.95f, 0.0f, [&](float x, float y) {
                 float u, v;
                 local(x, y, u, v);
                 const float thick = lashDraw * (0.75f + 0.5f * clamp01(0.5f + 0.5f * u / w));
@@ -875,7 +908,7 @@ private:
                                 std::max(std::fabs(u) - 1.04f * w, v - 0.1f * hu));
             });
             const float lowerDraw = std::max(0.005f, pixel);
-            m_canvas.fill(box, skinShade(0.55f), 0.35f * std::min(1.0f, 0.005f / lowerDraw), 0.003f,
+            m_canvas.fill(localBox(-0.95f * w, 0.95f * w, 0.0f, hl + lowerDraw), skinShade(0.55f), 0.35f * std::min(1.0f, 0.005f / lowerDraw), 0.003f,
                           [&](float x, float y) {
                               float u, v;
                               local(x, y, u, v);
@@ -960,9 +993,10 @@ private:
         const float ax = std::fabs(x) / id.headRx;
         const float sideY = m_earTop;
         float line = lerp(id.hairline, sideY, smoothstep(0.45f, 0.95f, ax));
-        // Receding temples give the "M" shape.
-        const float q = (ax - 0.5f) * (1.0f / 0.22f);
-        line -= id.recess * std::max(0.0f, 1.0f - q * q);
+        // Receding temples give the "M" shape: a broad, smooth bump, or it reads as horns.
+        const float q = (ax - 0.5f) * (1.0f / 0.35f);
+        const float bump = std::max(0.0f, 1.0f - q * q);
+        line -= id.recess * bump * bump;
         return line;
     }
 
@@ -1116,44 +1150,53 @@ private:
         const float specular = s.specular;
         const float flat = ambient + diffuse * (lz + kWrap) * kInvWrap;
         const std::size_t n = static_cast<std::size_t>(m_size);
+        // Row-wise in passes that vectorize: positions and the two square-root arguments,
+        // the square roots, then the lighting. Pixels off the head have weight 0 and so end up
+        // with the flat shade and no highlight.
+        const int size = m_size;
+        thread_local std::vector<float> scratch;
+        scratch.resize(5 * n);
+        float* su = scratch.data();
+        float* sv = su + n;
+        float* rim = sv + n;     // max(r2, 1): its root normalizes normals beyond the ellipsoid
+        float* depth = rim + n;  // max(1 - r2, 0): its root is the normal's z
+        float* gain = depth + n;
         const float colX = m_canvas.colX();
         const float colY = m_canvas.colY();
-        for (std::size_t row = 0; row < n; ++row) {
+        for (int row = 0; row < size; ++row) {
             const float x0 = m_canvas.originX() + static_cast<float>(row) * m_canvas.rowX();
             const float y0 = m_canvas.originY() + static_cast<float>(row) * m_canvas.rowY() - ecy;
-            const float* w = weight + row * n;
-            float* p = rgb + 3 * row * n;
-            for (std::size_t col = 0; col < n; ++col, p += 3) {
-                // Off the head (background, clothes): flat light, no highlight.
-                if (w[col] <= 0.0f) {
-                    p[0] *= flat;
-                    p[1] *= flat;
-                    p[2] *= flat;
-                    continue;
-                }
-                float u = (x0 + static_cast<float>(col) * colX) * iA;
-                float v = (y0 + static_cast<float>(col) * colY) * iB;
+            for (int col = 0; col < size; ++col) {
+                const float u = (x0 + static_cast<float>(col) * colX) * iA;
+                const float v = (y0 + static_cast<float>(col) * colY) * iB;
                 const float r2 = u * u + v * v;
-                float nz = 0.0f;
-                if (r2 >= 1.0f) {
-                    // Beyond the ellipsoid (hair volume, ears): the normal stays on the rim.
-                    const float inv = 1.0f / std::sqrt(r2);
-                    u *= inv;
-                    v *= inv;
-                } else {
-                    nz = std::sqrt(1.0f - r2);
-                }
-                const float lit = std::max((u * lx + v * ly + nz * lz + kWrap) * kInvWrap, 0.0f);
-                float ndh = std::max(u * hx + v * hy + nz * hz, 0.0f);
+                su[col] = u;
+                sv[col] = v;
+                rim[col] = std::max(r2, 1.0f);
+                depth[col] = std::max(1.0f - r2, 0.0f);
+            }
+            synth::sqrtInPlace(rim, size);
+            synth::sqrtInPlace(depth, size);
+            const float* w = weight + static_cast<std::size_t>(row) * n;
+            for (int col = 0; col < size; ++col) {
+                const float inv = 1.0f / rim[col];
+                const float u = su[col] * inv;
+                const float v = sv[col] * inv;
+                const float nz = depth[col];
+                const float lit = synth::positivePart((u * lx + v * ly + nz * lz + kWrap) * kInvWrap);
+                float ndh = synth::positivePart(u * hx + v * hy + nz * hz);
                 ndh *= ndh;
                 ndh *= ndh;
                 ndh *= ndh;
                 ndh *= ndh;
-                const float gain = flat + w[col] * (ambient + diffuse * lit - flat);
-                const float spec = w[col] * specular * ndh;
-                p[0] = p[0] * gain + spec;
-                p[1] = p[1] * gain + spec;
-                p[2] = p[2] * gain + spec;
+                gain[col] = flat + w[col] * (ambient + diffuse * lit - flat);
+                su[col] = w[col] * specular * ndh;  // reused for the highlight
+            }
+            float* p = rgb + 3 * static_cast<std::size_t>(row) * n;
+            for (int col = 0; col < size; ++col) {
+                p[3 * col] = p[3 * col] * gain[col] + su[col];
+                p[3 * col + 1] = p[3 * col + 1] * gain[col] + su[col];
+                p[3 * col + 2] = p[3 * col + 2] * gain[col] + su[col];
             }
         }
     }
@@ -1229,7 +1272,7 @@ private:
         // which would force a reload per pixel and block vectorization.
         float* cg = colGain.data();
         float* hg = chanGain.data();
-        for (std::size_t col = 0; col < n; ++col) {
+        for (int col = 0; col < m_size; ++col) {
             const float x = (static_cast<float>(col) + 0.5f) * step - 1.0f;
             for (int ch = 0; ch < 3; ++ch) {
                 hg[3 * col + ch] = 255.0f * gain[ch];
@@ -1239,17 +1282,28 @@ private:
         // Each row reads its noise from a fixed table at a row- and image-specific random start:
         // a fresh-looking pattern per image for the price of contiguous loads.
         const std::vector<std::int8_t>& table = noiseTable();
-        const std::uint32_t span = static_cast<std::uint32_t>(table.size() - rowFloats);
+        // Rows longer than the table (images over 40000 px wide) wrap around it.
+        const bool wrap = rowFloats + 1 > table.size();
+        const auto span = static_cast<std::uint32_t>(wrap ? table.size() : table.size() - rowFloats);
         const float noiseScale = 255.0f * s.noise / kNoiseTableSigma;
         const float gradY = s.gradY;
-        for (std::size_t row = 0; row < n; ++row) {
+        const int count = static_cast<int>(rowFloats);
+        for (int row = 0; row < m_size; ++row) {
             const float y = (static_cast<float>(row) + 0.5f) * step - 1.0f;
             const float gy = gradY * y;
-            const auto start = static_cast<std::uint32_t>(synth::hashInt(s.noiseKey, static_cast<std::int64_t>(row)) % span);
+            const auto start = static_cast<std::uint32_t>(synth::hashInt(s.noiseKey, row) % span);
             const std::int8_t* noise = table.data() + start;
-            const float* p = rgb + row * rowFloats;
-            std::uint8_t* o = out + row * rowFloats;
-            for (std::size_t j = 0; j < rowFloats; ++j) {
+            const float* p = rgb + static_cast<std::size_t>(row) * rowFloats;
+            std::uint8_t* o = out + static_cast<std::size_t>(row) * rowFloats;
+            if (wrap) {
+                for (std::size_t j = 0; j < rowFloats; ++j) {
+                    const float noiseValue = static_cast<float>(table[(start + j) % table.size()]);
+                    const float v = p[j] * (cg[j] + hg[j] * gy) + offset + noiseValue * noiseScale;
+                    o[j] = static_cast<std::uint8_t>(static_cast<int>(clampf(v, 0.0f, 255.0f)));
+                }
+                continue;
+            }
+            for (int j = 0; j < count; ++j) {
                 const float v = p[j] * (cg[j] + hg[j] * gy) + offset + static_cast<float>(noise[j]) * noiseScale;
                 o[j] = static_cast<std::uint8_t>(static_cast<int>(clampf(v, 0.0f, 255.0f)));
             }

@@ -11,6 +11,19 @@
 #include <cmath>
 #include <cstdint>
 
+#if defined(__SSE2__) || defined(_M_X64)
+#include <emmintrin.h>
+#define FEDPILOT_SYNTH_SSE 1
+#endif
+
+// No fused multiply-add: contracting a*b+c changes the last bit of some results depending on
+// the target, and the synthesizer promises identical bytes everywhere. Clang honours this
+// pragma; GCC only fuses where FMA is enabled (not for baseline x86-64, but by default on
+// AArch64, where -ffp-contract=off is needed for bit-identical output).
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#endif
+
 namespace fedpilot::engine::synth {
 
 constexpr std::uint64_t kGolden = 0x9E3779B97F4A7C15ull;
@@ -59,7 +72,12 @@ public:
         return (sum * (1.0f / 65536.0f) - 2.0f) * 1.7320508f;
     }
     // Triangular on [-1, 1]: small values are more likely, like most real pose deviations.
-    float symmetric() { return uniform() + uniform() - 1.0f; }
+    float symmetric()
+    {
+        const float a = uniform();
+        const float b = uniform();
+        return a + b - 1.0f;
+    }
     // Index drawn with the given relative weights.
     template <int N>
     int weighted(const float (&weights)[N])
@@ -84,6 +102,8 @@ private:
 // Written as min(max()) so the compiler emits branch-free minss/maxss in the pixel loops.
 inline float clampf(float v, float lo, float hi) { return std::min(std::max(v, lo), hi); }
 inline float clamp01(float v) { return clampf(v, 0.0f, 1.0f); }
+// max(v, 0) exactly, as arithmetic: GCC does not if-convert some max() chains into vector code.
+inline float positivePart(float v) { return 0.5f * (v + std::fabs(v)); }
 inline float lerp(float a, float b, float t) { return a + (b - a) * t; }
 inline float smoothstep(float e0, float e1, float x)
 {
@@ -91,6 +111,19 @@ inline float smoothstep(float e0, float e1, float x)
     return t * t * (3.0f - 2.0f * t);
 }
 inline float length2(float x, float y) { return std::sqrt(x * x + y * y); }
+
+// In-place square roots of n values >= 0. std::sqrt in a loop is not vectorized by GCC (it may
+// set errno), so x86 uses the packed instruction; both are IEEE-exact, so results are the same.
+inline void sqrtInPlace(float* values, int n)
+{
+    int i = 0;
+#if defined(FEDPILOT_SYNTH_SSE)
+    for (; i + 4 <= n; i += 4)
+        _mm_storeu_ps(values + i, _mm_sqrt_ps(_mm_loadu_ps(values + i)));
+#endif
+    for (; i < n; ++i)
+        values[i] = std::sqrt(values[i]);
+}
 
 // floor() for |v| < 2^31 without a libm call (baseline x86-64 has no rounding instruction).
 inline std::int32_t floorInt(float v)
@@ -168,6 +201,16 @@ public:
         const float c = m_values[iy1 * kSize + ix];
         const float d = m_values[iy1 * kSize + ix1];
         return lerp(lerp(a, b, tx), lerp(c, d, tx), ty);
+    }
+
+    // Smooth 1-D noise in [0, 1] (the table read as one long line): half the cost of at().
+    float line(float t) const
+    {
+        const std::int32_t j = floorInt(t);
+        float f = t - static_cast<float>(j);
+        f = f * f * (3.0f - 2.0f * f);
+        const auto i = static_cast<unsigned>(j) & (kSize * kSize - 1);
+        return lerp(m_values[i], m_values[(i + 1) & (kSize * kSize - 1)], f);
     }
 
 private:

@@ -13,6 +13,14 @@
 #include <algorithm>
 #include <cmath>
 
+// No fused multiply-add: contracting a*b+c changes the last bit of some results depending on
+// the target, and the synthesizer promises identical bytes everywhere. Clang honours this
+// pragma; GCC only fuses where FMA is enabled (not for baseline x86-64, but by default on
+// AArch64, where -ffp-contract=off is needed for bit-identical output).
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#endif
+
 namespace fedpilot::engine::synth {
 
 struct Box {
@@ -25,8 +33,6 @@ inline Box unite(const Box& a, const Box& b)
 }
 
 // ---- distance functions (face units, negative inside) ----
-
-inline float sdCircle(float x, float y, float cx, float cy, float r) { return length2(x - cx, y - cy) - r; }
 
 // Axis-aligned ellipse centred at the origin. Exact on the boundary and a good estimate near it
 // (Quilez's first-order approximation), which is all that anti-aliasing needs.
@@ -367,6 +373,16 @@ public:
             alpha /= k;
         }
         fill(stroke.box(), colour, alpha, soft, [&stroke](float x, float y) { return stroke.sd(x, y); });
+    }
+
+    // A soft-edged ellipse (shadows, blush, highlights). Its edge is a blur `soft` wide, so the
+    // distance is estimated from the normalised radius alone, (k^2 - 1) * r / 2 with r the
+    // smaller radius: no square roots, and exact enough where the edge is soft anyway.
+    void fillBlob(const Ellipse& e, const Rgb& colour, float alpha, float soft) const
+    {
+        const float halfR = 0.5f / e.irmin;
+        fillEach(e.box(), alpha, soft, -1.0f, [&e, halfR](float x, float y) { return (e.norm2(x, y) - 1.0f) * halfR; },
+                 [&colour](float, float) { return colour; });
     }
 
     // A small ellipse with the same thin-feature rule (nostrils, pupils, moles, highlights).
