@@ -18,12 +18,10 @@ void Sgd::replace(std::size_t slot, const torch::Tensor& parameter)
 
 void Sgd::zeroGrad()
 {
-    for (auto& p : m_params) {
-        if (p.grad().defined()) {
-            p.mutable_grad().detach_();
-            p.mutable_grad().zero_();
-        }
-    }
+    // Dropping the gradients (instead of zero-filling them) lets backward write fresh tensors:
+    // one memset and one accumulation fewer per parameter and step.
+    for (auto& p : m_params)
+        p.mutable_grad().reset();
 }
 
 void Sgd::step()
