@@ -11,6 +11,7 @@
 #include <QThread>
 #include <QUuid>
 
+#include <atomic>
 #include <map>
 
 namespace fedpilot {
@@ -54,6 +55,29 @@ QStringList statements(const QString& script)
     return out;
 }
 
+// A number unique to each thread for the life of the process. Thread ids are reused by the OS
+// (gRPC's pool threads come and go), and a connection created by a dead thread cannot be used by
+// a new thread that happens to get the same id.
+quint64 threadToken()
+{
+    static std::atomic<quint64> next{1};
+    thread_local const quint64 token = next++;
+    return token;
+}
+
+// Closes the connections a thread opened when that thread ends.
+struct ThreadConnections {
+    QStringList names;
+    ~ThreadConnections()
+    {
+        for (const QString& name : names) {
+            if (QSqlDatabase::contains(name))
+                QSqlDatabase::removeDatabase(name);
+        }
+    }
+};
+thread_local ThreadConnections t_connections;
+
 }  // namespace
 
 Database::Database(QString path)
@@ -73,11 +97,11 @@ Database::~Database()
 
 QSqlDatabase Database::connection() const
 {
-    const QString name = m_connectionPrefix + QLatin1Char('-')
-        + QString::number(reinterpret_cast<quintptr>(QThread::currentThreadId()));
+    const QString name = m_connectionPrefix + QLatin1Char('-') + QString::number(threadToken());
     if (QSqlDatabase::contains(name))
         return QSqlDatabase::database(name);
     QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), name);
+    t_connections.names << name;
     db.setDatabaseName(m_path);
     db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=10000"));
     if (db.open()) {
