@@ -13,6 +13,7 @@ const std::vector<CliCommand>& cliCommands()
         {"coordinator", "Run or administer a pilot's coordinator", &runCoordinator},
         {"site", "Enroll a site and join a pilot's rounds", &runSite},
         {"demo", "A whole pilot on loopback: coordinator + site processes over gRPC/TLS", &runDemo},
+        {"report", "Write a pilot report (PDF with go/no-go, charts and tables, or CSV) from a history database", &runReport},
         {"simulate", "A pilot in one process (no network): pretraining, rounds, FedAvg, metrics", &runSimulate},
     };
     return commands;

@@ -25,5 +25,6 @@ int runImport(const QStringList& args);
 int runCoordinator(const QStringList& args);
 int runSite(const QStringList& args);
 int runDemo(const QStringList& args);
+int runReport(const QStringList& args);
 
 }  // namespace fedpilot::cli

@@ -4,9 +4,11 @@
 #include "CliSupport.h"
 
 #include <QCoreApplication>
+#include <QGuiApplication>
 #include <QTextStream>
 
 #include <cstring>
+#include <memory>
 
 using namespace fedpilot::cli;
 
@@ -25,7 +27,15 @@ void printUsage(QTextStream& out)
 
 int main(int argc, char** argv)
 {
-    QCoreApplication app(argc, argv);
+    // `report` draws its PDF with QPainter, whose fonts need a QGuiApplication; headless, offscreen.
+    std::unique_ptr<QCoreApplication> application;
+    if (argc > 1 && std::strcmp(argv[1], "report") == 0) {
+        if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
+            qputenv("QT_QPA_PLATFORM", "offscreen");
+        application = std::make_unique<QGuiApplication>(argc, argv);
+    } else {
+        application = std::make_unique<QCoreApplication>(argc, argv);
+    }
     QCoreApplication::setApplicationName(QStringLiteral("fedpilot-cli"));
     QCoreApplication::setApplicationVersion(QStringLiteral(FEDPILOT_VERSION));
     QTextStream out(stdout);

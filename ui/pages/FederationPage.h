@@ -1,0 +1,74 @@
+#pragma once
+// Federation: the live round view (per site: status, update, samples, training time, accuracy,
+// bytes) from the workspace's history, and the controls of the workspace's role: a coordinator
+// workspace runs the coordinator embedded (start, stop, min sites, round timeout); a site
+// workspace connects to a coordinator (enroll with a one-time code, then join the rounds).
+
+#include "pages/Page.h"
+#include "pages/PageContext.h"
+
+class QCheckBox;
+class QDoubleSpinBox;
+class QGroupBox;
+class QLabel;
+class QLineEdit;
+class QPushButton;
+class QSpinBox;
+class QTableView;
+
+namespace fedpilot::jobs {
+class ServiceTask;
+}
+
+namespace fedpilot::ui {
+
+class RoundSitesModel;
+
+class FederationPage : public Page {
+    Q_OBJECT
+public:
+    FederationPage(PageContext context, QWidget* parent = nullptr);
+
+    QString title() const override { return tr("Federation"); }
+    QIcon icon() const override { return QIcon(QStringLiteral(":/icons/federation.svg")); }
+    void activate() override;
+    QString busyText() const override;
+
+    RoundSitesModel* model() const { return m_model; }
+    // "offline", "serving", "connected"... for the status bar.
+    QString connectionState() const { return m_state; }
+
+Q_SIGNALS:
+    void connectionStateChanged(const QString& state);
+
+private:
+    void reload();
+    void startCoordinator();
+    void connectSite();
+    void stopService();
+    void setState(const QString& state);
+    void updateRoleControls();
+
+    PageContext m_context;
+    RoundSitesModel* m_model = nullptr;
+    jobs::ServiceTask* m_service = nullptr;
+    QLabel* m_pilotStatus = nullptr;
+    QSpinBox* m_round = nullptr;
+    QTableView* m_table = nullptr;
+    QGroupBox* m_coordinatorBox = nullptr;
+    QLineEdit* m_listen = nullptr;
+    QSpinBox* m_minSites = nullptr;
+    QDoubleSpinBox* m_timeout = nullptr;
+    QGroupBox* m_siteBox = nullptr;
+    QLineEdit* m_coordinator = nullptr;
+    QLineEdit* m_ca = nullptr;
+    QLineEdit* m_siteName = nullptr;
+    QLineEdit* m_code = nullptr;
+    QCheckBox* m_synthetic = nullptr;
+    QPushButton* m_start = nullptr;
+    QPushButton* m_stop = nullptr;
+    QString m_state = QStringLiteral("offline");
+    bool m_followLatest = true;
+};
+
+}  // namespace fedpilot::ui
