@@ -2,6 +2,7 @@
 
 #include "federation/CoordinatorRpc.h"
 #include "federation/Protocol.h"
+#include "report/EngineJson.h"
 #include "fedpilot/engine/FaceSynth.h"
 #include "fedpilot/engine/Trainer.h"
 #include "fedpilot/v1/federation.grpc.pb.h"
@@ -233,7 +234,10 @@ Status Coordinator::prepareRoundZero(const ProgressFn& progress, const std::atom
     for (std::size_t i = 0; i < 4 && i < report->verification.tarAtFar.size(); ++i)
         r.tarFar[i] = report->verification.tarAtFar[i].available ? report->verification.tarAtFar[i].tar : 0;
     r.modelSha256 = q(artifact->sha256);
-    r.metricsJson = QStringLiteral("{\"identification_top1\":%1}").arg(report->identification.top1);
+    // The ROC curve travels in metrics_json for the charts and the report.
+    QJsonObject metrics{{QStringLiteral("identification_top1"), report->identification.top1}};
+    metrics.insert(QStringLiteral("roc"), fedpilot::toJson(report->verification, true).value(QStringLiteral("roc")));
+    r.metricsJson = QString::fromUtf8(QJsonDocument(metrics).toJson(QJsonDocument::Compact));
     if (auto s = m_rounds.save(r); !s)
         return s;
     m_completed = 0;

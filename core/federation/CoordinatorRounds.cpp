@@ -4,9 +4,12 @@
 #include "federation/Coordinator.h"
 
 #include "federation/Protocol.h"
+#include "report/EngineJson.h"
 #include "fedpilot/v1/federation.pb.h"
 
 #include <QElapsedTimer>
+#include <QJsonDocument>
+#include <QJsonObject>
 
 #include <cmath>
 #include <random>
@@ -231,8 +234,10 @@ Status Coordinator::closeRound(int round, CloseReason reason, bool& aggregated)
     for (std::size_t i = 0; i < 4 && i < report->verification.tarAtFar.size(); ++i)
         r.tarFar[i] = report->verification.tarAtFar[i].available ? report->verification.tarAtFar[i].tar : 0;
     r.modelSha256 = q(artifact->sha256);
-    r.metricsJson = QStringLiteral("{\"identification_top1\":%1,\"close_reason\":\"%2\"}")
-                        .arg(report->identification.top1).arg(q(toString(reason)));
+    QJsonObject metrics{{QStringLiteral("identification_top1"), report->identification.top1},
+                        {QStringLiteral("close_reason"), q(toString(reason))}};
+    metrics.insert(QStringLiteral("roc"), fedpilot::toJson(report->verification, true).value(QStringLiteral("roc")));
+    r.metricsJson = QString::fromUtf8(QJsonDocument(metrics).toJson(QJsonDocument::Compact));
     // One transaction: the round row and the pilot's progress move together (the model file is
     // already in place, so a crash before this commit simply redoes the round).
     QSqlDatabase db = m_db.connection();

@@ -8,6 +8,7 @@
 
 #include <QDir>
 #include <QFile>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 
@@ -234,8 +235,12 @@ Result<SiteRoundRunner::TrainResult> SiteRoundRunner::train(const v1::Task& task
     r.set_train_seconds(outcome->seconds);
     r.set_device(outcome->device);
     r.set_update_norm(result.updateNorm);
+    QJsonArray epochLoss;
+    for (double loss : outcome->epochLoss)
+        epochLoss.append(loss);
     r.set_extra_json(QJsonDocument(QJsonObject{{QStringLiteral("images_per_sec"), outcome->imagesPerSec},
                                                {QStringLiteral("epochs"), int(outcome->epochLoss.size())},
+                                               {QStringLiteral("epoch_loss"), epochLoss},
                                                {QStringLiteral("update_bytes"), qint64(result.update.size())},
                                                {QStringLiteral("update_raw_bytes"), qint64(result.rawBytes)}})
                          .toJson(QJsonDocument::Compact)

@@ -4,6 +4,8 @@
 #include "FedTestSupport.h"
 
 #include <QJsonArray>
+#include <QSqlDatabase>
+#include <QSqlQuery>
 #include <QTemporaryDir>
 
 using namespace fedtest;
@@ -42,6 +44,26 @@ private Q_SLOTS:
         QCOMPARE(baselines, 3);
         QVERIFY(QFile::exists(dir.filePath(QStringLiteral("results.json"))));
         QVERIFY(QFile::exists(dir.filePath(QStringLiteral("coordinator/coordinator.db"))));
+
+        // The history carries what the charts draw: the ROC of every global model and the
+        // per-epoch loss of every site's round.
+        {
+            QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("demo-history"));
+            db.setDatabaseName(dir.filePath(QStringLiteral("coordinator/coordinator.db")));
+            QVERIFY(db.open());
+            QSqlQuery q(db);
+            QVERIFY(q.exec(QStringLiteral("SELECT metrics_json FROM rounds WHERE round_index = 1")) && q.next());
+            const QJsonObject roundMetrics = QJsonDocument::fromJson(q.value(0).toString().toUtf8()).object();
+            QVERIFY(roundMetrics.value(QStringLiteral("roc")).toArray().size() >= 2);
+            QVERIFY(q.exec(QStringLiteral("SELECT metrics_json FROM round_site_metrics WHERE round_index = 2")));
+            int withLoss = 0;
+            while (q.next()) {
+                const QJsonObject extra = QJsonDocument::fromJson(q.value(0).toString().toUtf8()).object();
+                withLoss += extra.value(QStringLiteral("epoch_loss")).toArray().size() == 1;
+            }
+            QCOMPARE(withLoss, 3);
+        }
+        QSqlDatabase::removeDatabase(QStringLiteral("demo-history"));
     }
 };
 
