@@ -3,6 +3,8 @@
 
 #include "fedpilot/engine/TensorBundle.h"
 
+#include "EngineTestSupport.h"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -25,27 +27,7 @@ using namespace fedpilot::engine;
 
 namespace fedpilot::bundletest {
 
-class TempDir {
-public:
-    TempDir()
-    {
-        static std::atomic<int> counter{0};
-        const auto stamp = std::chrono::steady_clock::now().time_since_epoch().count();
-        m_path = fs::temp_directory_path()
-                 / ("fedpilot_tensor_bundle_" + std::to_string(::getpid()) + "_" + std::to_string(stamp) + "_"
-                    + std::to_string(counter++));
-        fs::create_directories(m_path);
-    }
-    ~TempDir()
-    {
-        std::error_code ec;
-        fs::remove_all(m_path, ec);
-    }
-    std::string file(const std::string& name) const { return (m_path / name).string(); }
-
-private:
-    fs::path m_path;
-};
+using TempDir = fedpilot::enginetest::TempDir;
 
 inline std::uint32_t floatBits(float f)
 {

@@ -1,6 +1,8 @@
 // Packed face cache: writer/reader round trip, atomic writing, and rejection of damaged files.
 
 #include "fedpilot/engine/FaceCache.h"
+
+#include "EngineTestSupport.h"
 #include "fedpilot/engine/TensorBundle.h"   // sha256Hex, to re-seal deliberately edited files
 
 #include <gtest/gtest.h>
@@ -19,6 +21,7 @@
 
 namespace fs = std::filesystem;
 using namespace fedpilot::engine;
+using fedpilot::enginetest::TempDir;
 
 namespace {
 
@@ -28,31 +31,6 @@ constexpr int kChannels = 3;
 constexpr std::size_t kImageBytes = kWidth * kHeight * kChannels;
 constexpr std::size_t kHeaderBytes = 128;
 
-class TempDir {
-public:
-    TempDir()
-    {
-        static std::atomic<int> counter{0};
-        const auto stamp = std::chrono::steady_clock::now().time_since_epoch().count();
-        m_path = fs::temp_directory_path()
-                 / ("fedpilot_face_cache_" + std::to_string(::getpid()) + "_" + std::to_string(stamp) + "_"
-                    + std::to_string(counter++));
-        fs::create_directories(m_path);
-    }
-    ~TempDir()
-    {
-        std::error_code ec;
-        fs::remove_all(m_path, ec);
-    }
-    std::string file(const std::string& name) const { return (m_path / name).string(); }
-    std::size_t entryCount() const
-    {
-        return static_cast<std::size_t>(std::distance(fs::directory_iterator(m_path), fs::directory_iterator()));
-    }
-
-private:
-    fs::path m_path;
-};
 
 std::vector<std::uint8_t> pixelsFor(int i)
 {
@@ -138,7 +116,7 @@ bool contains(const std::string& haystack, const std::string& needle)
 
 TEST(FaceCache, RoundTripPreservesPixelsLabelsAndSplits)
 {
-    TempDir dir;
+    TempDir dir("fedpilot_face_cache");
     const std::string path = dir.file("faces.fpfc");
     writeCache(path);
 
@@ -169,7 +147,7 @@ TEST(FaceCache, RoundTripPreservesPixelsLabelsAndSplits)
 
 TEST(FaceCache, OutOfRangeAccessIsSafe)
 {
-    TempDir dir;
+    TempDir dir("fedpilot_face_cache");
     const std::string path = dir.file("faces.fpfc");
     writeCache(path);
     auto cache = FaceCache::open(path);
@@ -187,7 +165,7 @@ TEST(FaceCache, OutOfRangeAccessIsSafe)
 
 TEST(FaceCache, CopiesKeepTheMappingAlive)
 {
-    TempDir dir;
+    TempDir dir("fedpilot_face_cache");
     const std::string path = dir.file("faces.fpfc");
     writeCache(path);
     FaceCache copy;
@@ -203,7 +181,7 @@ TEST(FaceCache, CopiesKeepTheMappingAlive)
 
 TEST(FaceCache, ZeroImageCacheIsValid)
 {
-    TempDir dir;
+    TempDir dir("fedpilot_face_cache");
     const std::string path = dir.file("empty.fpfc");
     writeCache(path, {});
     EXPECT_EQ(fs::file_size(path), kHeaderBytes);
@@ -218,7 +196,7 @@ TEST(FaceCache, ZeroImageCacheIsValid)
 
 TEST(FaceCache, HeaderLayoutMatchesTheDocumentedFormat)
 {
-    TempDir dir;
+    TempDir dir("fedpilot_face_cache");
     const std::string path = dir.file("faces.fpfc");
     writeCache(path);
     const auto bytes = readFile(path);
@@ -255,7 +233,7 @@ TEST(FaceCache, HeaderLayoutMatchesTheDocumentedFormat)
 
 TEST(FaceCache, MissingAndEmptyFilesAreErrors)
 {
-    TempDir dir;
+    TempDir dir("fedpilot_face_cache");
     EXPECT_TRUE(contains(openError(dir.file("nope.fpfc")), "cannot open"));
     const std::string empty = dir.file("empty.fpfc");
     writeFile(empty, {});
@@ -264,7 +242,7 @@ TEST(FaceCache, MissingAndEmptyFilesAreErrors)
 
 TEST(FaceCache, TruncatedFilesAreRejected)
 {
-    TempDir dir;
+    TempDir dir("fedpilot_face_cache");
     const std::string path = dir.file("faces.fpfc");
     writeCache(path);
     const auto bytes = readFile(path);
@@ -284,7 +262,7 @@ TEST(FaceCache, TruncatedFilesAreRejected)
 
 TEST(FaceCache, FlippedImageByteFailsTheImageChecksumOnlyWhenVerifying)
 {
-    TempDir dir;
+    TempDir dir("fedpilot_face_cache");
     const std::string path = dir.file("faces.fpfc");
     writeCache(path);
     auto bytes = readFile(path);
@@ -297,7 +275,7 @@ TEST(FaceCache, FlippedImageByteFailsTheImageChecksumOnlyWhenVerifying)
 
 TEST(FaceCache, FlippedMetadataByteIsAlwaysDetected)
 {
-    TempDir dir;
+    TempDir dir("fedpilot_face_cache");
     const std::string path = dir.file("faces.fpfc");
     writeCache(path);
     auto bytes = readFile(path);
@@ -308,7 +286,7 @@ TEST(FaceCache, FlippedMetadataByteIsAlwaysDetected)
 
 TEST(FaceCache, BadMagicAndWrongVersionAreRejected)
 {
-    TempDir dir;
+    TempDir dir("fedpilot_face_cache");
     const std::string path = dir.file("faces.fpfc");
     writeCache(path);
     const auto original = readFile(path);
@@ -331,7 +309,7 @@ TEST(FaceCache, BadMagicAndWrongVersionAreRejected)
 
 TEST(FaceCache, HugeOrInvalidDeclaredSizesAreRejected)
 {
-    TempDir dir;
+    TempDir dir("fedpilot_face_cache");
     const std::string path = dir.file("faces.fpfc");
     writeCache(path);
     const auto original = readFile(path);
@@ -359,7 +337,7 @@ TEST(FaceCache, HugeOrInvalidDeclaredSizesAreRejected)
 
 TEST(FaceCache, LabelsOutsideTheClassRangeAreRejected)
 {
-    TempDir dir;
+    TempDir dir("fedpilot_face_cache");
     const std::string path = dir.file("faces.fpfc");
     writeCache(path);
     const auto original = readFile(path);
@@ -392,7 +370,7 @@ TEST(FaceCache, LabelsOutsideTheClassRangeAreRejected)
 
 TEST(FaceCache, WriterRejectsInvalidInput)
 {
-    TempDir dir;
+    TempDir dir("fedpilot_face_cache");
     const std::string path = dir.file("faces.fpfc");
     EXPECT_FALSE(FaceCacheWriter::create(path, 0, kHeight, kChannels));
     EXPECT_FALSE(FaceCacheWriter::create(path, kWidth, -3, kChannels));
@@ -418,7 +396,7 @@ TEST(FaceCache, WriterRejectsInvalidInput)
 
 TEST(FaceCache, WriterDestroyedWithoutFinishLeavesNothing)
 {
-    TempDir dir;
+    TempDir dir("fedpilot_face_cache");
     const std::string path = dir.file("faces.fpfc");
     {
         auto writer = FaceCacheWriter::create(path, kWidth, kHeight, kChannels);
@@ -435,7 +413,7 @@ TEST(FaceCache, WriterDestroyedWithoutFinishLeavesNothing)
 
 TEST(FaceCache, AbortDropsThePartialFileAndStopsTheWriter)
 {
-    TempDir dir;
+    TempDir dir("fedpilot_face_cache");
     const std::string path = dir.file("faces.fpfc");
     auto writer = FaceCacheWriter::create(path, kWidth, kHeight, kChannels);
     ASSERT_TRUE(writer) << writer.message();
@@ -450,7 +428,7 @@ TEST(FaceCache, AbortDropsThePartialFileAndStopsTheWriter)
 
 TEST(FaceCache, AbortedRewriteKeepsThePreviousCache)
 {
-    TempDir dir;
+    TempDir dir("fedpilot_face_cache");
     const std::string path = dir.file("faces.fpfc");
     writeCache(path);
     {
@@ -467,7 +445,7 @@ TEST(FaceCache, AbortedRewriteKeepsThePreviousCache)
 
 TEST(FaceCache, MovedWriterKeepsWritingAndMovedFromIsInert)
 {
-    TempDir dir;
+    TempDir dir("fedpilot_face_cache");
     const std::string path = dir.file("faces.fpfc");
     auto created = FaceCacheWriter::create(path, kWidth, kHeight, kChannels);
     ASSERT_TRUE(created) << created.message();
@@ -484,7 +462,7 @@ TEST(FaceCache, MovedWriterKeepsWritingAndMovedFromIsInert)
 
 TEST(FaceCache, StalePartialFileIsReplaced)
 {
-    TempDir dir;
+    TempDir dir("fedpilot_face_cache");
     const std::string path = dir.file("faces.fpfc");
     writeFile(path + ".partial", std::vector<std::uint8_t>(1000, 0xab));
     writeCache(path);

@@ -7,6 +7,8 @@
 #include "fedpilot/engine/FaceCache.h"
 #include "fedpilot/engine/FaceSynth.h"
 
+#include "EngineTestSupport.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -29,34 +31,10 @@
 
 namespace fs = std::filesystem;
 using namespace fedpilot::engine;
+using fedpilot::enginetest::TempDir;
 
 namespace {
 
-class TempDir {
-public:
-    TempDir()
-    {
-        static std::atomic<int> counter{0};
-        const auto stamp = std::chrono::steady_clock::now().time_since_epoch().count();
-        m_path = fs::temp_directory_path()
-                 / ("fedpilot_synth_" + std::to_string(::getpid()) + "_" + std::to_string(stamp) + "_"
-                    + std::to_string(counter++));
-        fs::create_directories(m_path);
-    }
-    ~TempDir()
-    {
-        std::error_code ec;
-        fs::remove_all(m_path, ec);
-    }
-    std::string file(const std::string& name) const { return (m_path / name).string(); }
-    std::size_t entryCount() const
-    {
-        return static_cast<std::size_t>(std::distance(fs::directory_iterator(m_path), fs::directory_iterator()));
-    }
-
-private:
-    fs::path m_path;
-};
 
 using Image = std::vector<std::uint8_t>;
 
@@ -408,7 +386,7 @@ TEST(FaceSynth, DumpForVisualCheck)
 
 TEST(SynthCache, WritesCountsLabelsAndSplits)
 {
-    TempDir dir;
+    TempDir dir("fedpilot_synth");
     SynthCacheOptions options;
     options.identities = 7;
     options.imagesPerIdentity = 5;
@@ -453,7 +431,7 @@ TEST(SynthCache, WritesCountsLabelsAndSplits)
 
 TEST(SynthCache, HeldOutIdentitiesAreEntirelyHeldOut)
 {
-    TempDir dir;
+    TempDir dir("fedpilot_synth");
     SynthCacheOptions options;
     options.identities = 6;
     options.imagesPerIdentity = 4;
@@ -477,7 +455,7 @@ TEST(SynthCache, HeldOutIdentitiesAreEntirelyHeldOut)
 
 TEST(SynthCache, NoHeldOutImagesMeansAllTrain)
 {
-    TempDir dir;
+    TempDir dir("fedpilot_synth");
     SynthCacheOptions options;
     options.identities = 3;
     options.imagesPerIdentity = 2;
@@ -493,7 +471,7 @@ TEST(SynthCache, NoHeldOutImagesMeansAllTrain)
 
 TEST(SynthCache, CancelBeforeStartLeavesNoFile)
 {
-    TempDir dir;
+    TempDir dir("fedpilot_synth");
     SynthCacheOptions options;
     options.identities = 4;
     options.imagesPerIdentity = 3;
@@ -509,7 +487,7 @@ TEST(SynthCache, CancelBeforeStartLeavesNoFile)
 
 TEST(SynthCache, CancelMidwayLeavesNoFile)
 {
-    TempDir dir;
+    TempDir dir("fedpilot_synth");
     SynthCacheOptions options;
     options.identities = 40;
     options.imagesPerIdentity = 10;
@@ -534,7 +512,7 @@ TEST(SynthCache, CancelMidwayLeavesNoFile)
 
 TEST(SynthCache, RejectsBadOptions)
 {
-    TempDir dir;
+    TempDir dir("fedpilot_synth");
     const std::string path = dir.file("faces.fpcache");
     auto expectRejected = [&](SynthCacheOptions o, const char* what) {
         const Status status = writeSynthCache(path, o);

@@ -5,6 +5,8 @@
 #include "fedpilot/engine/FaceSynth.h"
 #include "fedpilot/engine/Federation.h"
 
+#include "EngineTestSupport.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -12,16 +14,10 @@
 #include <random>
 
 using namespace fedpilot::engine;
+using fedpilot::enginetest::TempDir;
 namespace fs = std::filesystem;
 
 namespace {
-
-struct TempDir {
-    fs::path path = fs::temp_directory_path() / ("fedpilot-model-" + std::to_string(std::random_device{}()));
-    TempDir() { fs::create_directories(path); }
-    ~TempDir() { std::error_code ec; fs::remove_all(path, ec); }
-    std::string file(const std::string& name) const { return (path / name).string(); }
-};
 
 FaceCache smallCache(const TempDir& dir, int size, int identities = 4, int images = 3)
 {

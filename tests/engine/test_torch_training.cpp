@@ -6,6 +6,8 @@
 #include "fedpilot/engine/Trainer.h"
 #include "fedpilot/engine/Verification.h"
 
+#include "EngineTestSupport.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -13,16 +15,10 @@
 #include <random>
 
 using namespace fedpilot::engine;
+using fedpilot::enginetest::TempDir;
 namespace fs = std::filesystem;
 
 namespace {
-
-struct TempDir {
-    fs::path path = fs::temp_directory_path() / ("fedpilot-train-" + std::to_string(std::random_device{}()));
-    TempDir() { fs::create_directories(path); }
-    ~TempDir() { std::error_code ec; fs::remove_all(path, ec); }
-    std::string file(const std::string& name) const { return (path / name).string(); }
-};
 
 // 40 training identities, then 20 identities that are entirely held out.
 FaceCache population(const TempDir& dir)
