@@ -116,6 +116,67 @@ private Q_SLOTS:
         QVERIFY(eval.json().value(QStringLiteral("identification")).toObject().contains(QStringLiteral("top1")));
     }
 
+    void evalOnPairsFile()
+    {
+        const QString cache = path(QStringLiteral("faces.fpcache"));  // 96 images, from synthTrainEvalPipeline
+        const QString model = path(QStringLiteral("m.fpmodel"));
+        const auto writePairs = [this](const QString& name, const QByteArray& text) {
+            QFile f(path(name));
+            if (!f.open(QIODevice::WriteOnly) || f.write(text) != text.size())
+                return QString();
+            return f.fileName();
+        };
+        // 12 genuine + 8 impostor pairs, no fold column: 2 folds by line order.
+        QByteArray text = "# indexA indexB label\n";
+        for (int i = 0; i < 12; ++i)
+            text += QByteArray::number(i * 6) + ' ' + QByteArray::number(i * 6 + 1) + " 1\n";
+        for (int i = 0; i < 8; ++i)
+            text += QByteArray::number(i) + ' ' + QByteArray::number(95 - i) + " 0\n";
+        const QString pairsFile = writePairs(QStringLiteral("pairs.txt"), text);
+        QVERIFY(!pairsFile.isEmpty());
+        const QString scores = path(QStringLiteral("pair_scores.csv"));
+        const Run eval = cli({QStringLiteral("eval"), QStringLiteral("--model"), model, QStringLiteral("--cache"), cache,
+                              QStringLiteral("--pairs-file"), pairsFile, QStringLiteral("--folds"), QStringLiteral("2"),
+                              QStringLiteral("--scores-out"), scores, QStringLiteral("--json")});
+        QVERIFY2(eval.code == 0, eval.err.constData());
+        const QJsonObject v = eval.json().value(QStringLiteral("verification")).toObject();
+        QCOMPARE(v.value(QStringLiteral("genuine_pairs")).toInt(), 12);
+        QCOMPARE(v.value(QStringLiteral("impostor_pairs")).toInt(), 8);
+        QCOMPARE(v.value(QStringLiteral("folds")).toInt(), 2);
+        const double accuracy = v.value(QStringLiteral("accuracy")).toDouble(-1);
+        QVERIFY(accuracy >= 0.0 && accuracy <= 1.0);
+        QCOMPARE(eval.json().value(QStringLiteral("images")).toInt(), 36);  // distinct indices embedded
+        QFile f(scores);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QList<QByteArray> lines = f.readAll().trimmed().split('\n');
+        QCOMPARE(lines.size(), 20);
+        QVERIFY(lines.first().startsWith("1,"));
+        QVERIFY(lines.last().startsWith("0,"));
+
+        // Explicit folds (any values, renumbered): 3 folds.
+        const QString folded = writePairs(QStringLiteral("folded.txt"), "0 1 1 5\n2 3 0 5\n6 7 1 7\n8 9 0 7\n12 13 1 9\n14 15 0 9\n");
+        const Run evalFolded = cli({QStringLiteral("eval"), QStringLiteral("--model"), model, QStringLiteral("--cache"), cache,
+                                    QStringLiteral("--pairs-file"), folded, QStringLiteral("--json")});
+        QVERIFY2(evalFolded.code == 0, evalFolded.err.constData());
+        QCOMPARE(evalFolded.json().value(QStringLiteral("verification")).toObject().value(QStringLiteral("folds")).toInt(), 3);
+
+        // Out-of-range index, malformed line, missing file: exit 1 with a clear message.
+        const Run outOfRange = cli({QStringLiteral("eval"), QStringLiteral("--model"), model, QStringLiteral("--cache"), cache,
+                                    QStringLiteral("--pairs-file"), writePairs(QStringLiteral("bad_index.txt"), "0 1 1\n3 96 0\n")});
+        QCOMPARE(outOfRange.code, 1);
+        QVERIFY2(outOfRange.err.contains("out of range") && outOfRange.err.contains(":2:"), outOfRange.err.constData());
+        const Run malformed = cli({QStringLiteral("eval"), QStringLiteral("--model"), model, QStringLiteral("--cache"), cache,
+                                   QStringLiteral("--pairs-file"), writePairs(QStringLiteral("bad_line.txt"), "0 1 1\n3 x 0\n")});
+        QCOMPARE(malformed.code, 1);
+        QVERIFY2(malformed.err.contains("not an integer"), malformed.err.constData());
+        const Run badLabel = cli({QStringLiteral("eval"), QStringLiteral("--model"), model, QStringLiteral("--cache"), cache,
+                                  QStringLiteral("--pairs-file"), writePairs(QStringLiteral("bad_label.txt"), "0 1 2\n3 4 0\n")});
+        QCOMPARE(badLabel.code, 1);
+        QVERIFY(badLabel.err.contains("label"));
+        QCOMPARE(cli({QStringLiteral("eval"), QStringLiteral("--model"), model, QStringLiteral("--cache"), cache,
+                      QStringLiteral("--pairs-file"), path(QStringLiteral("no_such_pairs.txt"))}).code, 1);
+    }
+
     void badInputGivesClearErrors()
     {
         const QString cache = path(QStringLiteral("faces.fpcache"));
