@@ -1,6 +1,7 @@
 #include "FaceModelImpl.h"
 
 #include "TorchState.h"
+#include "train/TrainLoop.h"
 #include "fedpilot/engine/Device.h"
 
 #include <exception>
@@ -158,15 +159,13 @@ Result<NamedTensor> computePublicRepresentations(const FaceModel& model, const F
         return embeddings.status();
     const int dim = model.config().embeddingSize;
     std::vector<std::int32_t> classes;
-    for (auto i : indices)
-        classes.push_back(cache.label(i));
-    std::sort(classes.begin(), classes.end());
-    classes.erase(std::unique(classes.begin(), classes.end()), classes.end());
+    std::vector<std::int64_t> rows;
+    remapLabels(cache, indices, classes, rows);
 
     std::vector<double> sums(classes.size() * dim, 0.0);
     const auto& e = embeddings.value();
     for (std::size_t i = 0; i < indices.size(); ++i) {
-        const auto row = std::lower_bound(classes.begin(), classes.end(), cache.label(indices[i])) - classes.begin();
+        const auto row = rows[i];
         for (int k = 0; k < dim; ++k)
             sums[row * dim + k] += e[i * dim + k];  // embeddings are already unit vectors
     }
