@@ -201,7 +201,7 @@ TEST(TensorBundle, HostileCountsAndLengthsAreRejected)
     for (int field = 0; field < 3; ++field) {
         b = base;
         std::uint8_t& value = field == 0 ? b.tensors[0].kind : field == 1 ? b.tensors[0].encoding : b.tensors[0].compression;
-        value = 2;
+        value = field == 1 ? 3 : 2;   // encodings go up to 2 (int8)
         EXPECT_TRUE(contains(decodeError(craft(b)), "unknown")) << "field " << field;
     }
 

@@ -1,5 +1,7 @@
 #include "fedpilot/engine/Federation.h"
 
+#include "io/Half.h"
+
 #include <cmath>
 #include <exception>
 #include <limits>
@@ -144,6 +146,20 @@ Result<TensorBundle> applyDelta(const TensorBundle& base, const TensorBundle& de
     } catch (const std::exception& e) {
         return Result<TensorBundle>::error(std::string("applyDelta failed: ") + e.what());
     }
+}
+
+Result<TensorBundle> applyDeltaRounded(const TensorBundle& base, const TensorBundle& delta, Encoding precision)
+{
+    if (precision == Encoding::Int8)
+        return Result<TensorBundle>::error("applyDeltaRounded: int8 is not a model precision");
+    auto applied = applyDelta(base, delta, 1.0);
+    if (!applied || precision == Encoding::Fp32)
+        return applied;
+    for (NamedTensor& tensor : applied->tensors) {
+        for (float& v : tensor.values)
+            v = detail::halfToFloat(detail::floatToHalf(v));
+    }
+    return applied;
 }
 
 double l2Norm(const TensorBundle& bundle, bool includeBuffers)

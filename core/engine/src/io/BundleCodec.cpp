@@ -5,6 +5,7 @@
 #include "io/Sha256.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <limits>
 #include <memory>
@@ -25,6 +26,50 @@ constexpr char kMagic[4] = {'F', 'P', 'T', 'B'};
 constexpr char kEndMarker[4] = {'F', 'P', 'T', 'E'};
 constexpr std::uint32_t kMaxNdim = 8;
 constexpr std::size_t kDigestBytes = 32;
+
+// ---- int8 blocks ----------------------------------------------------------------------------
+
+// SplitMix64: a tiny, well-mixed generator; the rounding only needs reproducible uniforms.
+std::uint64_t splitMix64(std::uint64_t& state)
+{
+    std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+// Blocks of (fp32 scale, int8 values); the stochastic rounding floor(x + u), u ~ U[0,1), is unbiased.
+Status quantizeInt8(const std::vector<float>& values, std::uint64_t seed, const std::string& label, std::string& out)
+{
+    std::uint64_t state = seed;
+    const std::size_t n = values.size();
+    for (std::size_t begin = 0; begin < n; begin += static_cast<std::size_t>(kInt8BlockValues)) {
+        const std::size_t end = std::min(n, begin + static_cast<std::size_t>(kInt8BlockValues));
+        float maxAbs = 0;
+        for (std::size_t i = begin; i < end; ++i) {
+            if (!std::isfinite(values[i]))
+                return Status::error("tensor bundle: " + label + ": value " + std::to_string(i)
+                                     + " is not finite (int8 encoding needs finite values)");
+            maxAbs = std::max(maxAbs, std::fabs(values[i]));
+        }
+        const float scale = maxAbs / 127.0f;
+        char scaleBytes[4];
+        std::memcpy(scaleBytes, &scale, 4);
+        out.append(scaleBytes, 4);
+        for (std::size_t i = begin; i < end; ++i) {
+            int q = 0;
+            if (scale > 0 && std::fabs(values[i]) == maxAbs) {
+                q = values[i] > 0 ? 127 : -127;   // the block's extreme maps to the end of the range
+            } else if (scale > 0) {
+                const double u = double(splitMix64(state) >> 11) * 0x1.0p-53;
+                q = static_cast<int>(std::floor(double(values[i]) / double(scale) + u));
+                q = std::clamp(q, -127, 127);
+            }
+            out.push_back(static_cast<char>(static_cast<std::int8_t>(q)));
+        }
+    }
+    return Status::ok();
+}
 
 // ---- encode ---------------------------------------------------------------------------------
 
@@ -50,10 +95,17 @@ Status encodeTensor(std::size_t index, const NamedTensor& tensor, const BundleEn
     if (!checkTensorSize(numel, options.encoding, rawBytes, why))
         return Status::error("tensor bundle: " + label + ": " + why);
 
-    // fp32 values are already the raw little-endian bytes; only fp16 needs a converted copy.
+    // fp32 values are already the raw little-endian bytes; fp16 and int8 need a converted copy.
     std::string halves;
     const char* raw = reinterpret_cast<const char*>(tensor.values.data());
-    if (options.encoding == Encoding::Fp16) {
+    if (options.encoding == Encoding::Int8) {
+        halves.reserve(static_cast<std::size_t>(rawBytes));
+        // Each tensor gets its own stream, derived from the seed and its position.
+        const std::uint64_t seed = options.roundingSeed ^ (0xd1b54a32d192ed03ULL * (index + 1));
+        if (Status status = quantizeInt8(tensor.values, seed, label, halves); !status)
+            return status;
+        raw = halves.data();
+    } else if (options.encoding == Encoding::Fp16) {
         halves.resize(static_cast<std::size_t>(rawBytes));
         for (std::size_t i = 0; i < tensor.values.size(); ++i) {
             const std::uint16_t h = detail::floatToHalf(tensor.values[i]);
@@ -109,7 +161,7 @@ Status encodeTensor(std::size_t index, const NamedTensor& tensor, const BundleEn
 
 Result<std::string> encode(const TensorBundle& bundle, const BundleEncodeOptions& options)
 {
-    if (options.encoding != Encoding::Fp32 && options.encoding != Encoding::Fp16)
+    if (options.encoding != Encoding::Fp32 && options.encoding != Encoding::Fp16 && options.encoding != Encoding::Int8)
         return Result<std::string>::error("tensor bundle: invalid encoding option");
     if (options.compression != Compression::None && options.compression != Compression::Zstd)
         return Result<std::string>::error("tensor bundle: invalid compression option");
@@ -152,7 +204,25 @@ namespace {
 Status decodeValues(Encoding encoding, const std::uint8_t* raw, std::uint64_t rawBytes,
                     std::vector<float>& values)
 {
-    if (encoding == Encoding::Fp16) {
+    if (encoding == Encoding::Int8) {
+        // rawBytes was checked against the shape, so the blocks fill it exactly.
+        std::size_t offset = 0;
+        values.clear();
+        values.reserve(static_cast<std::size_t>(rawBytes));
+        while (offset < rawBytes) {
+            float scale = 0;
+            std::memcpy(&scale, raw + offset, 4);
+            offset += 4;
+            if (!std::isfinite(scale) || scale < 0)
+                return Status::error("int8 block scale at byte " + std::to_string(offset - 4)
+                                     + " is not a finite non-negative number");
+            const std::size_t count = std::min<std::size_t>(static_cast<std::size_t>(kInt8BlockValues),
+                                                            static_cast<std::size_t>(rawBytes) - offset);
+            for (std::size_t i = 0; i < count; ++i)
+                values.push_back(static_cast<float>(static_cast<std::int8_t>(raw[offset + i])) * scale);
+            offset += count;
+        }
+    } else if (encoding == Encoding::Fp16) {
         values.resize(static_cast<std::size_t>(rawBytes / 2));
         for (std::size_t i = 0; i < values.size(); ++i) {
             const auto h = static_cast<std::uint16_t>(raw[2 * i] | (raw[2 * i + 1] << 8));
@@ -170,6 +240,7 @@ Status decodeTensor(std::size_t index, Reader& reader, NamedTensor& tensor)
 {
     std::string label = "tensor " + std::to_string(index);
     auto fail = [&](const std::string& why) { return Status::error("tensor bundle: " + label + ": " + why); };
+    auto labelled = [&](Status status) { return status ? status : fail(status.message()); };
     auto cut = [&](const std::string& what, std::size_t needed) {
         return Status::error(truncated(label + " " + what, needed, reader));
     };
@@ -188,7 +259,7 @@ Status decodeTensor(std::size_t index, Reader& reader, NamedTensor& tensor)
         return cut("kind/encoding/compression/ndim", 4);
     if (kind > static_cast<std::uint8_t>(TensorKind::Buffer))
         return fail("unknown tensor kind " + std::to_string(kind));
-    if (encoding > static_cast<std::uint8_t>(Encoding::Fp16))
+    if (encoding > static_cast<std::uint8_t>(Encoding::Int8))
         return fail("unknown encoding " + std::to_string(encoding));
     if (compression > static_cast<std::uint8_t>(Compression::Zstd))
         return fail("unknown compression " + std::to_string(compression));
@@ -240,7 +311,7 @@ Status decodeTensor(std::size_t index, Reader& reader, NamedTensor& tensor)
         return fail("checksum mismatch (SHA-256 of stored data differs; the data is corrupt)");
 
     if (compression == static_cast<std::uint8_t>(Compression::None))
-        return decodeValues(static_cast<Encoding>(encoding), stored, rawBytes, tensor.values);
+        return labelled(decodeValues(static_cast<Encoding>(encoding), stored, rawBytes, tensor.values));
 
 #ifdef FEDPILOT_HAVE_ZSTD
     const unsigned long long frameSize = ZSTD_getFrameContentSize(stored, static_cast<std::size_t>(storedBytes));
@@ -274,7 +345,7 @@ Status decodeTensor(std::size_t index, Reader& reader, NamedTensor& tensor)
     if (produced != rawBytes)
         return fail("zstd data decompressed to " + std::to_string(produced) + " bytes, expected "
                     + std::to_string(rawBytes));
-    return decodeValues(static_cast<Encoding>(encoding), raw.get(), rawBytes, tensor.values);
+    return labelled(decodeValues(static_cast<Encoding>(encoding), raw.get(), rawBytes, tensor.values));
 #else
     return fail("tensor is zstd-compressed but this build has no zstd support");
 #endif

@@ -34,7 +34,12 @@ bool checkTensorSize(std::int64_t numel, Encoding encoding, std::uint64_t& rawBy
               + std::to_string(kMaxTensorBytes) + " bytes as fp32)";
         return false;
     }
-    rawBytes = count * (encoding == Encoding::Fp16 ? 2u : 4u);
+    if (encoding == Encoding::Int8) {
+        const std::uint64_t blocks = (count + kInt8BlockValues - 1) / kInt8BlockValues;
+        rawBytes = count + blocks * sizeof(float);
+    } else {
+        rawBytes = count * (encoding == Encoding::Fp16 ? 2u : 4u);
+    }
     return true;
 }
 

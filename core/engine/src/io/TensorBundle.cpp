@@ -187,4 +187,32 @@ std::string sha256Hex(const std::string& bytes)
     return sha256Hex(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size());
 }
 
+std::string contentSha256(const TensorBundle& bundle)
+{
+    // The uncompressed fp32 encoding is this project's own deterministic byte layout.
+    auto bytes = encodeBundle(bundle, BundleEncodeOptions{});
+    return bytes ? sha256Hex(bytes.value()) : std::string();
+}
+
+const char* toString(Encoding encoding)
+{
+    switch (encoding) {
+    case Encoding::Fp32: return "fp32";
+    case Encoding::Fp16: return "fp16";
+    case Encoding::Int8: return "int8";
+    }
+    return "unknown";
+}
+
+bool parseEncoding(const std::string& text, Encoding& encoding)
+{
+    for (Encoding e : {Encoding::Fp32, Encoding::Fp16, Encoding::Int8}) {
+        if (text == toString(e)) {
+            encoding = e;
+            return true;
+        }
+    }
+    return false;
+}
+
 }  // namespace fedpilot::engine

@@ -34,6 +34,10 @@ private:
 Result<TensorBundle> difference(const TensorBundle& after, const TensorBundle& before);
 // base + scale * delta for every tensor of delta present in base.
 Result<TensorBundle> applyDelta(const TensorBundle& base, const TensorBundle& delta, double scale = 1.0);
+// applyDelta, then every value rounded to what `precision` stores (fp16: binary16, fp32: as is).
+// The coordinator and its sites run exactly this to turn (held model, int8 delta) into the next
+// canonical global model, so both hold bit-identical weights. int8 is no model precision: error.
+Result<TensorBundle> applyDeltaRounded(const TensorBundle& base, const TensorBundle& delta, Encoding precision);
 // L2 norm over tensors of the given kind (all kinds when includeBuffers).
 double l2Norm(const TensorBundle& bundle, bool includeBuffers = false);
 
