@@ -13,6 +13,7 @@ packages=(
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
   libzstd-dev libssl-dev
   libgtest-dev
+  python3-grpcio python3-protobuf openssl
   xvfb xauth
 )
 if [[ "${1:-}" == "--bench" ]]; then

@@ -266,6 +266,34 @@ Result<Artifact> Coordinator::persistModel(int round, const std::string& kind, c
     auto encoded = engine::encodeBundle(bundle, m_config.down);
     if (!encoded)
         return encoded.status();
+    return persistEncoded(round, kind, std::move(encoded.value()));
+}
+
+namespace {
+
+// Size, hashes and (for a delta) its base, from the encoded bytes.
+Result<Artifact> describeArtifact(std::shared_ptr<const std::string> bytes, const std::string& kind)
+{
+    auto bundle = engine::decodeBundle(*bytes);
+    if (!bundle)
+        return bundle.status();
+    Artifact a;
+    a.sha256 = engine::sha256Hex(*bytes);
+    a.rawBytes = std::uint64_t(bundle->numel()) * 4;
+    if (kind == "global" || kind == "model")
+        a.contentSha256 = engine::contentSha256(bundle.value());
+    if (kind == "model_delta") {
+        const auto base = bundle->meta.find("base_content_sha256");
+        a.baseContentSha256 = base != bundle->meta.end() ? base->second : std::string();
+    }
+    a.bytes = std::move(bytes);
+    return a;
+}
+
+}  // namespace
+
+Result<Artifact> Coordinator::persistEncoded(int round, const std::string& kind, std::string encoded)
+{
     const QString dir = QDir(q(m_dir)).filePath(QStringLiteral("models"));
     QDir().mkpath(dir);
     const QString path = QDir(dir).filePath(QStringLiteral("%1-%2.fptb").arg(q(kind)).arg(round, 4, 10, QLatin1Char('0')));
@@ -275,25 +303,60 @@ Result<Artifact> Coordinator::persistModel(int round, const std::string& kind, c
         FILE* f = std::fopen(partial.c_str(), "wb");
         if (!f)
             return Result<Artifact>::error("cannot write " + partial);
-        const bool ok = std::fwrite(encoded->data(), 1, encoded->size(), f) == encoded->size() && std::fflush(f) == 0
+        const bool ok = std::fwrite(encoded.data(), 1, encoded.size(), f) == encoded.size() && std::fflush(f) == 0
             && ::fsync(fileno(f)) == 0;
         std::fclose(f);
         if (!ok)
-            return Result<Artifact>::error("cannot write " + partial);
+            return Result<Artifact>::error("cannot write " + partial + " (disk full?)");
     }
     std::error_code ec;
     std::filesystem::rename(partial, path.toStdString(), ec);
     if (ec)
         return Result<Artifact>::error("cannot rename " + partial + ": " + ec.message());
-    Artifact a;
-    a.sha256 = engine::sha256Hex(encoded.value());
-    a.rawBytes = std::uint64_t(bundle.numel()) * 4;
-    a.bytes = std::make_shared<const std::string>(std::move(encoded.value()));
-    if (auto s = m_rounds.saveModelVersion(m_pilotId, round, q(kind), q(a.sha256), path, qint64(a.bytes->size())); !s)
+    auto a = describeArtifact(std::make_shared<const std::string>(std::move(encoded)), kind);
+    if (!a)
+        return a.status();
+    if (auto s = m_rounds.saveModelVersion(m_pilotId, round, q(kind), q(a->sha256), path, qint64(a->bytes->size())); !s)
         return s;
     std::lock_guard<std::mutex> lock(m_mutex);
-    m_artifacts[{round, kind == "global" ? std::string("model") : kind}] = a;
+    m_artifacts[{round, kind == "global" ? std::string("model") : kind}] = a.value();
     return a;
+}
+
+Result<engine::TensorBundle> Coordinator::canonicalModel(int round, const engine::TensorBundle& previous,
+                                                         const engine::TensorBundle& next, std::string& deltaBytes)
+{
+    deltaBytes.clear();
+    if (!m_config.deltaDown) {
+        // The stored (and downloaded) model is the canonical one: quantize it through the download
+        // encoding so that coordinator and sites hold bit-identical weights.
+        auto encoded = engine::encodeBundle(next, m_config.down);
+        if (!encoded)
+            return encoded.status();
+        return engine::decodeBundle(encoded.value());
+    }
+    // Through the delta: next = round(previous + int8(next - previous)), exactly what a site holding
+    // `previous` computes from the delta's bytes (engine::applyDeltaRounded).
+    auto delta = engine::difference(next, previous);
+    if (!delta)
+        return delta.status();
+    delta->meta.clear();
+    delta->meta["base_content_sha256"] = engine::contentSha256(previous);
+    delta->meta["model_precision"] = engine::toString(m_config.down.encoding);
+    delta->meta["round"] = std::to_string(round);
+    engine::BundleEncodeOptions options = m_config.delta;
+    options.roundingSeed = m_config.seed * 0x9e3779b97f4a7c15ULL + static_cast<std::uint64_t>(round);
+    auto encoded = engine::encodeBundle(delta.value(), options);
+    if (!encoded)
+        return encoded.status();
+    auto decoded = engine::decodeBundle(encoded.value());
+    if (!decoded)
+        return decoded.status();
+    auto canonical = engine::applyDeltaRounded(previous, decoded.value(), m_config.down.encoding);
+    if (!canonical)
+        return canonical.status();
+    deltaBytes = std::move(encoded.value());
+    return canonical;
 }
 
 Status Coordinator::loadGlobal(int round)
@@ -316,9 +379,14 @@ Status Coordinator::loadGlobal(int round)
     a.bytes = bytes;
     a.sha256 = version->first.toStdString();
     a.rawBytes = std::uint64_t(bundle->numel()) * 4;
+    a.contentSha256 = engine::contentSha256(bundle.value());
+    // The delta that led to this model (sites holding the previous one download only that).
+    auto delta = round > 0 ? artifact(round, "model_delta") : Result<Artifact>::error("none");
     std::lock_guard<std::mutex> lock(m_mutex);
     m_global = std::make_shared<const engine::TensorBundle>(std::move(bundle.value()));
     m_artifacts[{round, "model"}] = a;
+    if (delta)
+        m_artifacts[{round, "model_delta"}] = delta.value();
     return Status::ok();
 }
 
@@ -337,11 +405,11 @@ Result<Artifact> Coordinator::artifact(int round, const std::string& kind)
     QFile file(version->second);
     if (!file.open(QIODevice::ReadOnly))
         return Result<Artifact>::error("cannot read the " + kind + " of round " + std::to_string(round));
-    Artifact a;
-    a.bytes = std::make_shared<const std::string>(file.readAll().toStdString());
-    a.sha256 = version->first.toStdString();
-    auto bundle = engine::decodeBundle(*a.bytes);
-    a.rawBytes = bundle ? std::uint64_t(bundle->numel()) * 4 : a.bytes->size();
+    auto a = describeArtifact(std::make_shared<const std::string>(file.readAll().toStdString()), kind);
+    if (!a)
+        return Result<Artifact>::error("the " + kind + " of round " + std::to_string(round) + " is damaged: " + a.message());
+    if (a->sha256 != version->first.toStdString())
+        return Result<Artifact>::error("the " + kind + " of round " + std::to_string(round) + " does not match its recorded SHA-256");
     return a;
 }
 

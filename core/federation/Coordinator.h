@@ -59,7 +59,9 @@ QString hashEnrollmentCode(const std::string& code);
 struct Artifact {
     std::shared_ptr<const std::string> bytes;
     std::string sha256;
-    std::uint64_t rawBytes = 0;  // fp32 size of its tensors
+    std::uint64_t rawBytes = 0;      // fp32 size of its tensors
+    std::string contentSha256;       // model: engine::contentSha256 of the decoded bundle
+    std::string baseContentSha256;   // model_delta: content hash of the model it applies to
 };
 
 class Coordinator {
@@ -117,6 +119,13 @@ private:
     engine::Result<engine::EvalReport> evaluate(const engine::TensorBundle& state);
     // Encodes state in the download format, writes it atomically, records its version.
     engine::Result<Artifact> persistModel(int round, const std::string& kind, const engine::TensorBundle& bundle);
+    // Writes already encoded bytes atomically and records their version (kind global,
+    // model_delta or public_reps; served as model, model_delta, public_reps).
+    engine::Result<Artifact> persistEncoded(int round, const std::string& kind, std::string encoded);
+    // The next canonical global model: through the int8 delta from `previous` when deltas are on
+    // (the delta's bytes returned in deltaBytes), else through the download encoding.
+    engine::Result<engine::TensorBundle> canonicalModel(int round, const engine::TensorBundle& previous,
+                                                        const engine::TensorBundle& next, std::string& deltaBytes);
     engine::Status loadGlobal(int round);
 
     // Driver thread (CoordinatorRounds.cpp).

@@ -31,6 +31,8 @@ void fillArtifact(v1::Artifact* out, const char* kind, const Artifact& a)
     out->set_sha256(a.sha256);
     out->set_bytes(a.bytes ? a.bytes->size() : 0);
     out->set_raw_bytes(a.rawBytes);
+    out->set_content_sha256(a.contentSha256);
+    out->set_base_content_sha256(a.baseContentSha256);
 }
 
 }  // namespace
@@ -99,6 +101,9 @@ void Coordinator::hello(qint64 siteId, const v1::HelloRequest& request, v1::Hell
     response.set_chunk_bytes(kDefaultChunkBytes);
     response.set_max_update_bytes(m_maxUpdateBytes);
     response.add_capabilities("fp16");
+    response.add_capabilities("int8");
+    if (m_config.deltaDown)
+        response.add_capabilities("model_delta");
     response.add_capabilities("zstd");
     response.add_capabilities("resume");
     response.set_total_rounds(static_cast<std::uint32_t>(m_config.rounds));
@@ -153,6 +158,9 @@ void Coordinator::pollTask(qint64 siteId, const v1::PollTaskRequest& request, v1
                 task.set_round(static_cast<std::uint32_t>(round));
                 task.set_attempt(static_cast<std::uint32_t>(m_round.attempt()));
                 fillArtifact(task.mutable_model(), "model", model->second);
+                const auto delta = m_artifacts.find({round - 1, "model_delta"});
+                if (delta != m_artifacts.end())
+                    fillArtifact(task.mutable_model_delta(), "model_delta", delta->second);
                 const auto reps = m_artifacts.find({round, "public_reps"});
                 if (reps != m_artifacts.end())
                     fillArtifact(task.mutable_public_reps(), "public_reps", reps->second);
@@ -177,7 +185,7 @@ void Coordinator::pollTask(qint64 siteId, const v1::PollTaskRequest& request, v1
                 s->set_lambda_per(t.ada.lambdaPer);
                 s->set_head(engine::toString(m_config.head));
                 s->set_seed(m_config.seed);
-                s->set_upload_encoding(m_config.up.encoding == engine::Encoding::Fp16 ? "fp16" : "fp32");
+                s->set_upload_encoding(engine::toString(m_config.up.encoding));
                 s->set_upload_compression(m_config.up.compression == engine::Compression::Zstd ? "zstd" : "none");
                 break;
             }

@@ -212,18 +212,18 @@ Status Coordinator::closeRound(int round, CloseReason reason, bool& aggregated)
             return applied.status();
         next = std::move(applied.value());
     }
-    // The stored (and downloaded) model is the canonical one: quantize it through the download
-    // encoding so that coordinator and sites hold bit-identical weights.
-    auto encoded = engine::encodeBundle(next, m_config.down);
-    if (!encoded)
-        return encoded.status();
-    auto canonical = engine::decodeBundle(encoded.value());
+    std::string deltaBytes;
+    auto canonical = canonicalModel(round, *global, next, deltaBytes);
     if (!canonical)
         return canonical.status();
     r.aggregationMs = double(timer.nsecsElapsed()) / 1e6;
     auto report = evaluate(canonical.value());
     if (!report)
         return report.status();
+    if (!deltaBytes.empty()) {
+        if (auto d = persistEncoded(round, "model_delta", std::move(deltaBytes)); !d)
+            return d.status();
+    }
     auto artifact = persistModel(round, "global", canonical.value());
     if (!artifact)
         return artifact.status();

@@ -99,8 +99,8 @@ grpc::Status CoordinatorRpc::DownloadModel(grpc::ServerContext* context, const v
             return s;
         if (request->protocol_version() < kMinProtocolVersion || request->protocol_version() > kProtocolVersion)
             return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, "unsupported protocol version");
-        if (request->kind() != "model" && request->kind() != "public_reps")
-            return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "kind must be model or public_reps");
+        if (request->kind() != "model" && request->kind() != "model_delta" && request->kind() != "public_reps")
+            return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "kind must be model, model_delta or public_reps");
         auto artifact = m_coordinator.artifact(static_cast<int>(request->round()), request->kind());
         if (!artifact)
             return grpc::Status(grpc::StatusCode::NOT_FOUND, artifact.message());

@@ -91,21 +91,21 @@ private:
     QString m_error;
 };
 
-Result<engine::BundleEncodeOptions> parseCompression(const QString& text)
+Result<engine::BundleEncodeOptions> parseCompression(const QString& text, bool allowInt8)
 {
+    using R = Result<engine::BundleEncodeOptions>;
+    const char* choices = allowInt8 ? "int8, fp16 or fp32, optionally +zstd (e.g. int8+zstd)" : "fp16 or fp32, optionally +zstd (e.g. fp16+zstd)";
     engine::BundleEncodeOptions o;
     const QStringList parts = text.split(QLatin1Char('+'), Qt::SkipEmptyParts);
     if (parts.isEmpty() || parts.size() > 2)
-        return Result<engine::BundleEncodeOptions>::error("compression must be fp32, fp16, fp32+zstd or fp16+zstd");
-    if (parts[0] == QStringLiteral("fp16"))
-        o.encoding = engine::Encoding::Fp16;
-    else if (parts[0] == QStringLiteral("fp32"))
-        o.encoding = engine::Encoding::Fp32;
-    else
-        return Result<engine::BundleEncodeOptions>::error("compression must start with fp32 or fp16");
+        return R::error(std::string("'") + text.toStdString() + "': expected " + choices);
+    if (!engine::parseEncoding(parts[0].toStdString(), o.encoding))
+        return R::error(std::string("'") + text.toStdString() + "': unknown encoding; expected " + choices);
+    if (o.encoding == engine::Encoding::Int8 && !allowInt8)
+        return R::error("int8 is for updates and deltas; the full model is fp16 or fp32");
     if (parts.size() == 2) {
         if (parts[1] != QStringLiteral("zstd"))
-            return Result<engine::BundleEncodeOptions>::error("the only compression is zstd");
+            return R::error("the only compression is zstd");
         o.compression = engine::Compression::Zstd;
     }
     return o;
@@ -113,7 +113,7 @@ Result<engine::BundleEncodeOptions> parseCompression(const QString& text)
 
 QString compressionName(const engine::BundleEncodeOptions& o)
 {
-    QString s = o.encoding == engine::Encoding::Fp16 ? QStringLiteral("fp16") : QStringLiteral("fp32");
+    QString s = QString::fromLatin1(engine::toString(o.encoding));
     if (o.compression == engine::Compression::Zstd)
         s += QStringLiteral("+zstd");
     return s;
@@ -224,20 +224,29 @@ Result<PilotConfig> parsePilotConfig(const QJsonObject& json)
         const QJsonObject o = compression.toObject();
         Reader cr(o, QStringLiteral("compression."));
         QString down = compressionName(c.down), up = compressionName(c.up);
+        QString delta = c.deltaDown ? compressionName(c.delta) : QStringLiteral("off");
         cr.string("down", down);
         cr.string("up", up);
+        cr.string("delta", delta);
         if (auto s = cr.finish(); !s)
             return s;
-        auto dd = parseCompression(down);
-        auto uu = parseCompression(up);
-        if (!dd || !uu)
-            r.error("compression", QString::fromStdString(!dd ? dd.message() : uu.message()));
+        auto dd = parseCompression(down, false);
+        auto uu = parseCompression(up, true);
+        auto de = delta == QStringLiteral("off") ? Result<engine::BundleEncodeOptions>(c.delta) : parseCompression(delta, true);
+        if (!dd)
+            r.error("compression.down", QString::fromStdString(dd.message()));
+        else if (!uu)
+            r.error("compression.up", QString::fromStdString(uu.message()));
+        else if (!de)
+            r.error("compression.delta", QString::fromStdString(de.message()) + QStringLiteral(" (or off)"));
         else {
             c.down = dd.value();
             c.up = uu.value();
+            c.deltaDown = delta != QStringLiteral("off");
+            c.delta = de.value();
         }
     } else if (!compression.isUndefined()) {
-        r.error("compression", QStringLiteral("expects an object {down, up}"));
+        r.error("compression", QStringLiteral("expects an object {down, up, delta}"));
     }
     r.integer("max_update_bytes", c.maxUpdateBytes, 0, 1.0e12);
     r.number("max_update_norm", c.maxUpdateNorm, 0, 1e12);
@@ -313,7 +322,9 @@ QJsonObject toJson(const PilotConfig& c)
         {QStringLiteral("round_timeout_s"), c.roundTimeoutS},
         {QStringLiteral("max_round_attempts"), c.maxRoundAttempts},
         {QStringLiteral("linger_s"), c.lingerS},
-        {QStringLiteral("compression"), QJsonObject{{QStringLiteral("down"), compressionName(c.down)}, {QStringLiteral("up"), compressionName(c.up)}}},
+        {QStringLiteral("compression"), QJsonObject{{QStringLiteral("down"), compressionName(c.down)},
+                                                     {QStringLiteral("up"), compressionName(c.up)},
+                                                     {QStringLiteral("delta"), c.deltaDown ? compressionName(c.delta) : QStringLiteral("off")}}},
         {QStringLiteral("max_update_bytes"), double(c.maxUpdateBytes)},
         {QStringLiteral("max_update_norm"), c.maxUpdateNorm},
         {QStringLiteral("heartbeat_interval_ms"), c.heartbeatIntervalMs},

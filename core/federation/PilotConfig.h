@@ -44,8 +44,13 @@ struct PilotConfig {
     double lingerS = 5;                  // after the last round, how long STOP is handed out
 
     // Transfers and limits.
+    // down: the full global model (fp16 or fp32; its precision is the canonical model's);
+    // up: the sites' updates; delta: the change between two global models, sent to sites that
+    // hold the previous one (off = always the full model).
     engine::BundleEncodeOptions down{engine::Encoding::Fp16, engine::Compression::Zstd, 3};
-    engine::BundleEncodeOptions up{engine::Encoding::Fp16, engine::Compression::Zstd, 3};
+    engine::BundleEncodeOptions up{engine::Encoding::Int8, engine::Compression::Zstd, 3};
+    bool deltaDown = true;
+    engine::BundleEncodeOptions delta{engine::Encoding::Int8, engine::Compression::Zstd, 3};
     std::uint64_t maxUpdateBytes = 0;    // 0 = 1.5 x the fp32 size of the model
     double maxUpdateNorm = 1000;         // L2 bound on an update's parameters; 0 = none
     int heartbeatIntervalMs = 2000;

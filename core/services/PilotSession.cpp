@@ -8,6 +8,8 @@
 #include "storage/PilotRepository.h"
 #include "storage/RoundRepository.h"
 #include "storage/SiteRepository.h"
+#include "common/Strings.h"
+#include "fedpilot/engine/Federation.h"
 
 #include <QDir>
 #include <QFile>
@@ -18,6 +20,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 namespace fedpilot {
@@ -158,6 +161,8 @@ Status PilotSession::run(const std::atomic<bool>* cancel, const LogFn& logFn)
     hr.set_min_protocol_version(federation::kMinProtocolVersion);
     hr.set_software_version("fedpilot 0.1");
     hr.add_capabilities("fp16");
+    hr.add_capabilities("int8");
+    hr.add_capabilities("model_delta");
     hr.add_capabilities("zstd");
     hr.add_capabilities("resume");
     hr.mutable_info()->set_hardware_json(QStringLiteral("{\"threads\":%1}").arg(QThread::idealThreadCount()).toStdString());
@@ -215,6 +220,62 @@ Status PilotSession::run(const std::atomic<bool>* cancel, const LogFn& logFn)
     };
     auto flush = [&] { meter.flush(traffic, pilotId.value()); };
 
+    // The global model this site holds (kept on disk so a restart need not download it again):
+    // a task whose model has the same content needs no download, and one whose delta starts
+    // from it needs only the (int8) delta.
+    const QString heldPath = QDir(m_options.dir).filePath(QStringLiteral("global-held.fptb"));
+    std::optional<engine::TensorBundle> held;
+    std::string heldContent;
+    if (QFile::exists(heldPath)) {
+        if (auto loaded = engine::loadBundle(toEnginePath(heldPath))) {
+            heldContent = engine::contentSha256(loaded.value());
+            held = std::move(loaded.value());
+        }
+    }
+    auto hold = [&](engine::TensorBundle model, const std::string& content) {
+        heldContent = content;
+        held = std::move(model);
+        if (auto saved = engine::saveBundle(toEnginePath(heldPath), *held); !saved)
+            log(QStringLiteral("cannot keep the model on disk (%1); the next round downloads it in full").arg(q(saved.message())));
+    };
+    // The task's model: held already, rebuilt from the delta, or downloaded in full.
+    auto obtainModel = [&](const v::Task& task, std::uint32_t modelRound, std::uint32_t forRound) -> engine::Result<engine::TensorBundle> {
+        using R = engine::Result<engine::TensorBundle>;
+        const std::string& want = task.model().content_sha256();
+        if (held && !want.empty() && heldContent == want)
+            return *held;
+        const v::Artifact& delta = task.model_delta();
+        if (held && !want.empty() && delta.kind() == "model_delta" && delta.base_content_sha256() == heldContent) {
+            std::string bytes;
+            auto d = call([&] { return client.download(modelRound, "model_delta", delta, forRound, bytes, &meter, selfId.value()); });
+            auto decoded = d.ok() ? engine::decodeBundle(bytes) : R::error(d.error_message());
+            engine::Encoding precision = engine::Encoding::Fp32;
+            if (decoded) {
+                const auto p = decoded->meta.find("model_precision");
+                if (p == decoded->meta.end() || !engine::parseEncoding(p->second, precision))
+                    decoded = R::error("the delta names no model precision");
+            }
+            auto rebuilt = decoded ? engine::applyDeltaRounded(*held, decoded.value(), precision) : R::error(decoded.message());
+            if (rebuilt && engine::contentSha256(rebuilt.value()) == want) {
+                hold(rebuilt.value(), want);
+                return rebuilt;
+            }
+            log(QStringLiteral("the model delta of round %1 did not rebuild the model (%2); downloading it in full")
+                    .arg(modelRound).arg(rebuilt ? QStringLiteral("content hash differs") : q(rebuilt.message())));
+        }
+        std::string bytes;
+        if (auto d = call([&] { return client.download(modelRound, "model", task.model(), forRound, bytes, &meter, selfId.value()); }); !d.ok())
+            return R::error("download failed: " + d.error_message());
+        auto model = engine::decodeBundle(bytes);
+        if (!model)
+            return R::error("the downloaded model is malformed: " + model.message());
+        const std::string content = engine::contentSha256(model.value());
+        if (!want.empty() && content != want)
+            return R::error("the downloaded model's content does not match the task's content hash");
+        hold(model.value(), content);
+        return model;
+    };
+
     // 4. The task loop.
     Status result = Status::ok();
     while (true) {
@@ -238,15 +299,15 @@ Status PilotSession::run(const std::atomic<bool>* cancel, const LogFn& logFn)
             continue;
         const std::uint32_t forRound = task.type() == v::Task::EVALUATE ? 0 : task.round();
         setActivity("downloading", forRound, 0);
-        std::string modelBytes;
         const std::uint32_t modelRound = task.type() == v::Task::EVALUATE ? task.round() : task.round() - 1;
-        if (auto d = call([&] { return client.download(modelRound, "model", task.model(), forRound, modelBytes, &meter, selfId.value()); }); !d.ok()) {
-            log(QStringLiteral("download failed: %1").arg(q(d.error_message())));
+        auto model = obtainModel(task, modelRound, forRound);
+        if (!model) {
+            log(QString::fromStdString(model.message()));
             continue;
         }
         if (task.type() == v::Task::EVALUATE) {
             setActivity("evaluating", 0, 0);
-            auto report = runner.evaluateBaseline(modelBytes, task.round());
+            auto report = runner.evaluateBaseline(model.value(), task.round());
             if (!report) {
                 result = report.status();
                 break;
@@ -283,7 +344,7 @@ Status PilotSession::run(const std::atomic<bool>* cancel, const LogFn& logFn)
         log(QStringLiteral("training round %1").arg(task.round()));
         setActivity("training", task.round(), 0);
         activity.cancelTask = false;
-        auto trained = runner.train(task, modelBytes, repsBytes, &activity.cancelTask,
+        auto trained = runner.train(task, model.value(), repsBytes, std::hash<std::string>{}(m_options.siteName.toStdString()), &activity.cancelTask,
                                     [&](double f) { std::lock_guard<std::mutex> lock(activity.mutex); activity.progress = f; });
         if (!trained) {
             result = trained.status();

@@ -87,12 +87,9 @@ Result<engine::EvalReport> SiteRoundRunner::evaluate(const std::vector<float>& e
     return engine::evaluateEmbeddings(embeddings, dim, labels, protocol);
 }
 
-Result<v1::MetricsReport> SiteRoundRunner::evaluateBaseline(const std::string& modelBytes, std::uint32_t round)
+Result<v1::MetricsReport> SiteRoundRunner::evaluateBaseline(const engine::TensorBundle& state, std::uint32_t round)
 {
-    auto state = engine::decodeBundle(modelBytes);
-    if (!state)
-        return state.status();
-    auto config = engine::readModelMeta(state.value());
+    auto config = engine::readModelMeta(state);
     if (!config)
         return config.status();
     if (auto s = ensureData(config->inputSize); !s)
@@ -100,7 +97,7 @@ Result<v1::MetricsReport> SiteRoundRunner::evaluateBaseline(const std::string& m
     auto model = engine::FaceModel::create(config.value());
     if (!model)
         return model.status();
-    if (auto s = model->loadState(state.value()); !s)
+    if (auto s = model->loadState(state); !s)
         return s;
     engine::EmbedOptions embed;
     embed.device = m_options.device;
@@ -121,15 +118,12 @@ Result<v1::MetricsReport> SiteRoundRunner::evaluateBaseline(const std::string& m
     return r;
 }
 
-Result<SiteRoundRunner::TrainResult> SiteRoundRunner::train(const v1::Task& task, const std::string& modelBytes,
-                                                            const std::string& repsBytes, const std::atomic<bool>* cancel,
-                                                            const ProgressFn& progress)
+Result<SiteRoundRunner::TrainResult> SiteRoundRunner::train(const v1::Task& task, const engine::TensorBundle& global,
+                                                            const std::string& repsBytes, std::uint64_t siteSeed,
+                                                            const std::atomic<bool>* cancel, const ProgressFn& progress)
 {
     using R = Result<TrainResult>;
     const auto& s = task.settings();
-    auto global = engine::decodeBundle(modelBytes);
-    if (!global)
-        return global.status();
     std::optional<engine::TensorBundle> reps;
     if (!repsBytes.empty()) {
         auto decoded = engine::decodeBundle(repsBytes);
@@ -180,7 +174,7 @@ Result<SiteRoundRunner::TrainResult> SiteRoundRunner::train(const v1::Task& task
         trainer = std::move(created.value());
     }
     const engine::NamedTensor* repsTensor = reps ? &reps->tensors.front() : nullptr;
-    auto outcome = trainer->trainRound(global.value(), repsTensor, *m_cache, m_train, static_cast<int>(s.epochs()),
+    auto outcome = trainer->trainRound(global, repsTensor, *m_cache, m_train, static_cast<int>(s.epochs()),
                                        [&](const engine::TrainProgress& p) {
                                            if (progress)
                                                progress(double(p.step) / std::max<std::int64_t>(1, p.totalSteps));
@@ -198,8 +192,10 @@ Result<SiteRoundRunner::TrainResult> SiteRoundRunner::train(const v1::Task& task
     if (!update)
         return update.status();
     engine::BundleEncodeOptions encode;
-    encode.encoding = s.upload_encoding() == "fp32" ? engine::Encoding::Fp32 : engine::Encoding::Fp16;
+    if (!engine::parseEncoding(s.upload_encoding().empty() ? std::string("fp16") : s.upload_encoding(), encode.encoding))
+        return R::error("the task asks for an unknown upload encoding '" + s.upload_encoding() + "'");
     encode.compression = s.upload_compression() == "none" ? engine::Compression::None : engine::Compression::Zstd;
+    encode.roundingSeed = siteSeed * 0x9e3779b97f4a7c15ULL + task.round() * 1000003ULL + task.attempt();
     auto bytes = engine::encodeBundle(update.value(), encode);
     if (!bytes)
         return bytes.status();

@@ -38,7 +38,7 @@ public:
     std::int64_t trainSamples() const { return static_cast<std::int64_t>(m_train.size()); }
 
     // The model of `round` on the site's held-out faces (kind "baseline").
-    engine::Result<v1::MetricsReport> evaluateBaseline(const std::string& modelBytes, std::uint32_t round);
+    engine::Result<v1::MetricsReport> evaluateBaseline(const engine::TensorBundle& state, std::uint32_t round);
 
     struct TrainResult {
         bool cancelled = false;
@@ -48,7 +48,10 @@ public:
         v1::MetricsReport report;
     };
     using ProgressFn = std::function<void(double fraction)>;
-    engine::Result<TrainResult> train(const v1::Task& task, const std::string& modelBytes, const std::string& repsBytes,
+    // `global` is the round's model as downloaded (or rebuilt from a delta); `siteSeed` makes the
+    // int8 rounding of this site's update differ from other sites'.
+    engine::Result<TrainResult> train(const v1::Task& task, const engine::TensorBundle& global, const std::string& repsBytes,
+                                      std::uint64_t siteSeed,
                                       const std::atomic<bool>* cancel, const ProgressFn& progress);
 
 private:

@@ -96,6 +96,42 @@ private Q_SLOTS:
         QCOMPARE(again->rounds, 3);
     }
 
+    void compressionChoicesAreParsedAndChecked()
+    {
+        auto parse = [](const char* down, const char* up, const char* delta) {
+            return parsePilotConfig(QJsonObject{{QStringLiteral("compression"),
+                                                 QJsonObject{{QStringLiteral("down"), QLatin1String(down)},
+                                                             {QStringLiteral("up"), QLatin1String(up)},
+                                                             {QStringLiteral("delta"), QLatin1String(delta)}}}});
+        };
+        auto defaults = parsePilotConfig(QJsonObject{});
+        QVERIFY(defaults.isOk());
+        QCOMPARE(defaults->up.encoding, engine::Encoding::Int8);
+        QCOMPARE(defaults->down.encoding, engine::Encoding::Fp16);
+        QVERIFY(defaults->deltaDown);
+        auto fp = parse("fp32", "fp16+zstd", "off");
+        QVERIFY2(fp.isOk(), fp.message().c_str());
+        QCOMPARE(fp->down.encoding, engine::Encoding::Fp32);
+        QCOMPARE(fp->down.compression, engine::Compression::None);
+        QCOMPARE(fp->up.encoding, engine::Encoding::Fp16);
+        QCOMPARE(fp->up.compression, engine::Compression::Zstd);
+        QVERIFY(!fp->deltaDown);
+        auto again = parsePilotConfig(toJson(fp.value()));
+        QVERIFY(again.isOk());
+        QVERIFY(!again->deltaDown);
+        QCOMPARE(again->up.encoding, engine::Encoding::Fp16);
+        // The full model is never int8; unknown names and compressors are named in the error.
+        auto int8Down = parse("int8", "int8", "int8");
+        QVERIFY(!int8Down.isOk());
+        QVERIFY2(int8Down.message().find("compression.down") != std::string::npos, int8Down.message().c_str());
+        auto badUp = parse("fp16", "int4", "off");
+        QVERIFY(!badUp.isOk());
+        QVERIFY2(badUp.message().find("compression.up") != std::string::npos, badUp.message().c_str());
+        auto badDelta = parse("fp16", "int8", "int8+gzip");
+        QVERIFY(!badDelta.isOk());
+        QVERIFY2(badDelta.message().find("zstd") != std::string::npos, badDelta.message().c_str());
+    }
+
     void caSignsAndVerifies()
     {
         QTemporaryDir dir;
