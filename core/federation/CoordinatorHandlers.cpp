@@ -57,12 +57,15 @@ void Coordinator::enroll(const v1::EnrollRequest& request, const std::string& pe
         return refuse(QStringLiteral("unsupported protocol version %1").arg(request.protocol_version()));
     if (name.isEmpty() || name.size() > 100)
         return refuse(QStringLiteral("the site name must have 1 to 100 characters"));
-    auto siteId = m_sites.consumeEnrollmentCode(hashEnrollmentCode(request.code()), name);
-    if (!siteId)
-        return refuse(q(siteId.message()));
+    // The request is checked (and signed, in memory) before the one-time code is spent, so a
+    // malformed CSR or a wrong name does not burn the code; the certificate leaves this function
+    // only once the code was consumed.
     auto issued = m_ca.signRequest(request.csr_pem(), request.site_name());
     if (!issued)
         return refuse(q(issued.message()));
+    auto siteId = m_sites.consumeEnrollmentCode(hashEnrollmentCode(request.code()), name);
+    if (!siteId)
+        return refuse(q(siteId.message()));
     m_sites.setCertificate(siteId.value(), q(issued->serialHex), q(issued->fingerprintHex), q(issued->notAfterUtc));
     m_sites.setInfo(siteId.value(), q(request.info().organization()), q(request.info().contact()), q(request.info().hardware_json()));
     response.set_ok(true);

@@ -201,6 +201,37 @@ private Q_SLOTS:
         QVERIFY(countEvents(QStringLiteral("security"), QStringLiteral("enrollment refused")) >= 1);
     }
 
+    void badRequestDoesNotBurnTheCode()
+    {
+        auto code = m_service->issueEnrollmentCode(QStringLiteral("careful"));
+        QVERIFY(code.isOk());
+        SiteClient anonymous(address().toStdString(), SiteTls{m_caPem, {}, {}});
+        auto enroll = [&](const std::string& csr) {
+            v1::EnrollRequest req;
+            req.set_protocol_version(kProtocolVersion);
+            req.set_site_name("careful");
+            req.set_code(code->toStdString());
+            req.set_csr_pem(csr);
+            v1::EnrollResponse resp;
+            [&] { QVERIFY(anonymous.enroll(req, resp).ok()); }();
+            return resp;
+        };
+        // A request for another name, then garbage: refused with the reason, code still valid.
+        auto wrongName = createKeyAndRequest("someone-else");
+        QVERIFY(wrongName.isOk());
+        auto r1 = enroll(wrongName->csrPem);
+        QVERIFY(!r1.ok());
+        QVERIFY2(r1.error().find("someone-else") != std::string::npos, r1.error().c_str());
+        auto r2 = enroll("-----BEGIN CERTIFICATE REQUEST-----\nnot base64\n-----END CERTIFICATE REQUEST-----\n");
+        QVERIFY(!r2.ok());
+        QVERIFY(r2.certificate_pem().empty());
+        auto good = createKeyAndRequest("careful");
+        QVERIFY(good.isOk());
+        auto r3 = enroll(good->csrPem);
+        QVERIFY2(r3.ok(), r3.error().c_str());
+        QVERIFY(!r3.certificate_pem().empty());
+    }
+
     void removedSiteIsRefused()
     {
         auto site = enrolled(QStringLiteral("leaving"));
