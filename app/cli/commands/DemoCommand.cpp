@@ -6,6 +6,8 @@
 #include "CliSupport.h"
 #include "FedCliSupport.h"
 #include "services/CoordinatorService.h"
+#include "common/Strings.h"
+#include "fedpilot/engine/FaceCache.h"
 
 #include <QCoreApplication>
 #include <QDir>
@@ -54,8 +56,28 @@ int runDemo(const QStringList& args)
     if (!p.isSet(QStringLiteral("name")) && !p.isSet(QStringLiteral("config")))
         config->name = QStringLiteral("demo");
     const QDir out(p.value(QStringLiteral("out")));
-    if (p.isSet(QStringLiteral("data")))
-        config->publicCache = QDir(p.value(QStringLiteral("data"))).absoluteFilePath(QStringLiteral("public.fpcache"));
+    if (p.isSet(QStringLiteral("data"))) {
+        // Every cache is checked before anything starts: a missing or damaged one is a usage error.
+        const QDir data(p.value(QStringLiteral("data")));
+        QStringList names{QStringLiteral("public.fpcache")};
+        for (int i = 1; i <= sites; ++i)
+            names << QStringLiteral("site-%1.fpcache").arg(i);
+        QStringList problems;
+        for (const QString& name : names) {
+            const QString path = data.absoluteFilePath(name);
+            if (!QFile::exists(path)) {
+                problems << QStringLiteral("%1 is missing").arg(path);
+                continue;
+            }
+            if (auto cache = engine::FaceCache::open(toEnginePath(path)); !cache)
+                problems << QStringLiteral("%1: %2").arg(path, QString::fromStdString(cache.message()));
+        }
+        if (!problems.isEmpty())
+            return fail(QStringLiteral("--data needs public.fpcache and site-1..%1.fpcache (from import): %2")
+                            .arg(sites).arg(problems.join(QStringLiteral("; "))),
+                        kExitUsage);
+        config->publicCache = data.absoluteFilePath(QStringLiteral("public.fpcache"));
+    }
 
     CoordinatorService service(out.filePath(QStringLiteral("coordinator")));
     if (auto s = service.init(config.value()); !s)
@@ -124,14 +146,27 @@ int runDemo(const QStringList& args)
         while (!done && !cancelled() && std::chrono::steady_clock::now() < deadline) {
             changed.wait_for(lock, std::chrono::milliseconds(200));
             lock.unlock();
-            // Every site gone before the pilot ended: nothing can complete it any more.
+            // A site that failed (sites leave with 0 on STOP), or every site gone, before the
+            // pilot ended: the demo cannot complete as asked.
             bool anyRunning = processes.empty();
-            for (auto& proc : processes) {
+            QString failedSite;
+            for (std::size_t i = 0; i < processes.size(); ++i) {
+                auto& proc = processes[i];
                 // waitForFinished(0) reaps an exit that happened; it is false for one already reaped.
                 if (proc->state() != QProcess::NotRunning && !proc->waitForFinished(0))
                     anyRunning = true;
+                else if (failedSite.isEmpty() && (proc->exitStatus() != QProcess::NormalExit || proc->exitCode() != 0))
+                    failedSite = QStringLiteral("site-%1").arg(i + 1);
             }
             lock.lock();
+            if (!done && !failedSite.isEmpty()) {
+                QFile log(out.filePath(failedSite + QStringLiteral("/site.log")));
+                QString tail = log.open(QIODevice::ReadOnly) ? QString::fromUtf8(log.readAll()).trimmed() : QString();
+                tail = tail.section(QLatin1Char('\n'), -3);
+                result = engine::Status::error((failedSite + QStringLiteral(" failed before the pilot finished: ") + tail
+                                                + QStringLiteral(" (see ") + failedSite + QStringLiteral("/site.log)")).toStdString());
+                break;
+            }
             if (!anyRunning && !done) {
                 result = engine::Status::error("every site process exited before the pilot finished (see site-N/site.log)");
                 break;
@@ -139,18 +174,20 @@ int runDemo(const QStringList& args)
         }
     }
     const bool sitesGone = !done && !result;
+    const engine::Status siteFailure = result;
     if (!done)
         stopCoordinator = true;
     coordinator.join();
     if (sitesGone) {
         done = true;
-        result = engine::Status::error("every site process exited before the pilot finished (see site-N/site.log)");
+        result = siteFailure;
     }
     QJsonArray siteExits;
     for (std::size_t i = 0; i < processes.size(); ++i) {
         auto& proc = processes[i];
-        // Sites leave on STOP; a stuck one is ended after a grace period.
-        if (!proc->waitForFinished(30000)) {
+        // Sites leave on STOP; a stuck one is ended after a grace period (short when the pilot
+        // failed: the coordinator is gone and the sites would only retry).
+        if (!proc->waitForFinished(result.isOk() ? 30000 : 2000)) {
             proc->terminate();
             if (!proc->waitForFinished(5000))
                 proc->kill();
