@@ -51,6 +51,48 @@ private Q_SLOTS:
             QCOMPARE(s->exitCode(), 0);
         }
     }
+
+    // A straggler still training when its round closes is told so by the heartbeat reply
+    // (cancel_task): it stops between batches instead of finishing and uploading late, and
+    // takes the next task.
+    void stragglerIsStoppedByTheHeartbeat()
+    {
+        QTemporaryDir dir;
+        const QString coord = dir.filePath(QStringLiteral("coordinator"));
+        const QString db = coord + QStringLiteral("/coordinator.db");
+        QVERIFY(initCoordinator(coord, {QStringLiteral("--name"), QStringLiteral("straggler"), QStringLiteral("--rounds"), QStringLiteral("2"),
+                                        QStringLiteral("--min-sites"), QStringLiteral("1"), QStringLiteral("--wait-after-min"), QStringLiteral("1"),
+                                        QStringLiteral("--round-timeout"), QStringLiteral("120"), QStringLiteral("--strategy"), QStringLiteral("fedavg")}));
+        const QString fastCode = enrollCode(coord, QStringLiteral("fast"));
+        const QString slowCode = enrollCode(coord, QStringLiteral("slow"));
+        QVERIFY(!fastCode.isEmpty() && !slowCode.isEmpty());
+        const int port = freePort();
+        auto coordinator = start({QStringLiteral("coordinator"), QStringLiteral("run"), QStringLiteral("--dir"), coord,
+                                  QStringLiteral("--listen"), QStringLiteral("127.0.0.1:%1").arg(port)}, dir.filePath(QStringLiteral("coordinator.log")));
+        const QString ca = coord + QStringLiteral("/pki/ca.pem");
+        // The slow site has ~170x more faces to go through per epoch than the fast one.
+        QStringList slowArgs = siteArgs(dir.filePath(QStringLiteral("slow")), port, ca, QStringLiteral("slow"), slowCode, 3001);
+        slowArgs[slowArgs.indexOf(QStringLiteral("--identities")) + 1] = QStringLiteral("200");
+        slowArgs[slowArgs.indexOf(QStringLiteral("--images")) + 1] = QStringLiteral("40");
+        auto slow = start(slowArgs);
+        // The fast site joins once the slow one trains, so both are in round 1.
+        QByteArray slowLog;
+        QTRY_VERIFY_WITH_TIMEOUT((slowLog += slow->readAll()).contains("training round 1"), 90000);
+        auto fast = start(siteArgs(dir.filePath(QStringLiteral("fast")), port, ca, QStringLiteral("fast"), fastCode, 3002));
+        QTRY_VERIFY_WITH_TIMEOUT((slowLog += slow->readAll()).contains("round 1 closed while training"), 90000);
+        QCOMPARE(queryValue(db, QStringLiteral("SELECT state FROM rounds WHERE round_index=1")).toString(), QStringLiteral("completed"));
+        QCOMPARE(queryValue(db, QStringLiteral("SELECT sites_accepted FROM rounds WHERE round_index=1")).toInt(), 1);
+        QVERIFY(coordinator->waitForFinished(120000));
+        QCOMPARE(coordinator->exitCode(), 0);
+        // (already reaped while the test read its output, or still leaving)
+        QVERIFY(slow->state() == QProcess::NotRunning || slow->waitForFinished(60000));
+        slowLog += slow->readAll();
+        QCOMPARE(slow->exitCode(), 0);
+        // It never finished round 1's training, so it never uploaded for it (not even late).
+        QVERIFY2(!slowLog.contains("round 1: update"), slowLog.constData());
+        QVERIFY(fast->state() == QProcess::NotRunning || fast->waitForFinished(30000));
+        QCOMPARE(fast->exitCode(), 0);
+    }
 };
 
 QTEST_GUILESS_MAIN(TestFedSiteFailure)
