@@ -2,6 +2,7 @@
 
 #include "app/AppSettings.h"
 #include "app/HistoryWatcher.h"
+#include "dialogs/DemoPilotsDialog.h"
 #include "dialogs/SettingsDialog.h"
 #include "dialogs/StartDialog.h"
 #include "pages/ChartsPage.h"
@@ -10,8 +11,6 @@
 #include "pages/ReportsPage.h"
 #include "pages/SitesPage.h"
 #include "pages/TrainingPage.h"
-#include "report/DemoHistory.h"
-#include "report/HistoryWriter.h"
 #include "widgets/ErrorBanner.h"
 #include "widgets/LogPanel.h"
 
@@ -215,28 +214,46 @@ void MainWindow::updateStatus()
     m_statusConnection->setStyleSheet(state == QLatin1String("offline") ? QStringLiteral("color: #8a949e") : QStringLiteral("color: #1e8449"));
 }
 
+DemoPilotsDialog* MainWindow::demoDialog() const
+{
+    return m_demo.data();
+}
+
 bool MainWindow::loadDemoData()
 {
     if (!m_workspace->isOpen()) {
         m_banner->showMessage(tr("Open a workspace first."));
         return false;
     }
-    report::DemoHistoryOptions ada;
-    report::DemoHistoryOptions fedavg;
-    fedavg.name = QStringLiteral("demo-fedavg");
-    fedavg.strategy = QStringLiteral("fedavg");
-    fedavg.seed = 2;
-    for (const auto& o : {fedavg, ada}) {
-        auto id = report::writeHistory(m_workspace->database(), report::makeDemoHistory(o));
-        if (!id) {
-            m_banner->showMessage(tr("Could not write the demo pilots."), QString::fromStdString(id.message()));
-            return false;
-        }
+    if (m_demo && m_demo->isRunning()) {
+        m_demo->raise();
+        return false;
     }
-    m_log->append(LogLevel::Info, tr("Demo pilots demo-adafedfr and demo-fedavg written to %1").arg(m_workspace->database().path()));
-    Q_EMIT m_workspace->historyChanged();
-    for (Page* p : m_pages)
-        p->activate();
+    if (m_demo)
+        m_demo->close();
+    auto* dialog = new DemoPilotsDialog(this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    m_demo = dialog;
+    DemoPilotsParams params;
+    params.databasePath = m_workspace->database().path();
+    params.workDir = m_workspace->path(QStringLiteral("demo-work"));
+    params.device = AppSettings().preferredDevice();
+    connect(dialog, &DemoPilotsDialog::loaded, this, [this](const QStringList& pilots) {
+        m_log->append(LogLevel::Info, tr("Demo pilots %1 simulated and written to the history").arg(pilots.join(QStringLiteral(", "))));
+        Q_EMIT m_workspace->historyChanged();
+        for (Page* p : m_pages)
+            p->activate();
+    });
+    connect(dialog, &DemoPilotsDialog::failed, this, [this](const QString& message, const QString& details) {
+        m_banner->showMessage(message, details);
+        m_log->append(LogLevel::Error, message + QStringLiteral(": ") + details);
+    });
+    dialog->show();
+    if (!dialog->start(params)) {
+        dialog->close();
+        return false;
+    }
+    m_log->append(LogLevel::Info, tr("Running the demo pilots (AdaFedFR and FedAvg) on synthetic faces…"));
     return true;
 }
 

@@ -6,6 +6,7 @@
 #include "app/Workspace.h"
 
 #include <QMainWindow>
+#include <QPointer>
 
 class QListWidget;
 class QStackedWidget;
@@ -15,6 +16,7 @@ class QMenu;
 
 namespace fedpilot::ui {
 
+class DemoPilotsDialog;
 class ErrorBanner;
 class HistoryWatcher;
 class LogPanel;
@@ -39,8 +41,12 @@ public:
     ErrorBanner* banner() const { return m_banner; }
     LogPanel* logPanel() const { return m_log; }
 
-    // Writes two demo pilots (AdaFedFR and FedAvg) into the workspace's history.
+    // Runs two small demo pilots (AdaFedFR and FedAvg, real in-process simulations on synthetic
+    // faces) in a worker thread with a progress window, then writes them into the workspace's
+    // history and refreshes the pages. Returns false when no workspace is open or one is running.
     bool loadDemoData();
+    // The progress window of the last demo run (null when none is open).
+    DemoPilotsDialog* demoDialog() const;
     // The role/workspace chooser (non-blocking).
     void chooseWorkspace();
 
@@ -65,6 +71,7 @@ private:
     QLabel* m_statusBusy = nullptr;
     QMenu* m_recentMenu = nullptr;
     QList<Page*> m_pages;
+    QPointer<DemoPilotsDialog> m_demo;
 };
 
 }  // namespace fedpilot::ui

@@ -75,8 +75,25 @@ int PageRenderer::run()
     ui::MainWindow window;
     window.resize(1360, 860);
     window.show();
-    if (!window.openWorkspace(temp.filePath(QStringLiteral("lyon-hcl")), ui::WorkspaceRole::Site) || !window.loadDemoData())
+    if (!window.openWorkspace(temp.filePath(QStringLiteral("lyon-hcl")), ui::WorkspaceRole::Site))
         return 1;
+    // Screenshots use fixture histories (report::makeDemoHistory: plausible, deterministic, not
+    // trained) so rendering stays fast; the pilots are named "fixture-…" so no picture passes them
+    // off as measured. File > Load demo pilots in the application runs real simulations.
+    report::DemoHistoryOptions ada;
+    ada.name = QStringLiteral("fixture-adafedfr");
+    report::DemoHistoryOptions fedavg;
+    fedavg.name = QStringLiteral("fixture-fedavg");
+    fedavg.strategy = QStringLiteral("fedavg");
+    fedavg.seed = 2;
+    for (const auto& o : {fedavg, ada}) {
+        if (!report::writeHistory(window.workspace().database(), report::makeDemoHistory(o))) {
+            err << "fedpilot: could not write the fixture pilots\n";
+            return 1;
+        }
+    }
+    err << "fedpilot: charts and reports show fixture histories (not trained)\n";
+    Q_EMIT window.workspace().historyChanged();
     SyntheticFolderOptions synth;
     synth.outDir = temp.filePath(QStringLiteral("faces"));
     synth.identities = 16;
@@ -119,8 +136,8 @@ int PageRenderer::run()
         err << "fedpilot: the training did not finish in time\n";
 
     auto* charts = qobject_cast<ui::ChartsPage*>(window.page(QStringLiteral("chartsPage")));
-    charts->selectPilot(QStringLiteral("demo-adafedfr"));
-    charts->selectComparison(QStringLiteral("demo-fedavg"));
+    charts->selectPilot(QStringLiteral("fixture-adafedfr"));
+    charts->selectComparison(QStringLiteral("fixture-fedavg"));
     const QStringList order = {QStringLiteral("chartsPage"), QStringLiteral("reportsPage"), QStringLiteral("sitesPage"),
                                QStringLiteral("dataPage"), QStringLiteral("trainingPage")};
     int index = 1;

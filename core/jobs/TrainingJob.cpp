@@ -4,6 +4,9 @@
 #include "fedpilot/engine/FaceCache.h"
 #include "fedpilot/engine/FaceModel.h"
 
+#include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QMetaObject>
 
 #include <exception>
@@ -14,6 +17,11 @@ namespace {
 constexpr qint64 kProgressIntervalMs = 100;  // at most 10 progress signals a second
 constexpr double kBaselineShare = 0.05;
 constexpr double kTrainShare = 0.85;
+
+QString checkpointMetaPath(const QString& checkpoint)
+{
+    return checkpoint + QStringLiteral(".json");
+}
 
 engine::Result<engine::VerificationMetrics> evaluateModel(const engine::FaceModel& model, const engine::FaceCache& cache,
                                                           const std::vector<std::int64_t>& indices, const TrainingJobParams& p,
@@ -114,6 +122,32 @@ void TrainingJob::report(const TrainingProgress& p, bool force)
     }
 }
 
+std::optional<TrainingCheckpointInfo> TrainingJob::checkpointInfo(const QString& path)
+{
+    if (path.isEmpty() || !QFile::exists(path))
+        return std::nullopt;
+    QFile f(checkpointMetaPath(path));
+    if (!f.open(QIODevice::ReadOnly))
+        return std::nullopt;
+    const QJsonObject o = QJsonDocument::fromJson(f.readAll()).object();
+    TrainingCheckpointInfo info;
+    info.epochsDone = o.value(QStringLiteral("epochs_done")).toInt(-1);
+    info.epochsTotal = o.value(QStringLiteral("epochs_total")).toInt(-1);
+    info.cachePath = o.value(QStringLiteral("cache")).toString();
+    info.inputSize = o.value(QStringLiteral("input_size")).toInt();
+    if (info.epochsDone < 0 || info.epochsTotal < 1 || info.epochsDone >= info.epochsTotal)
+        return std::nullopt;
+    return info;
+}
+
+void TrainingJob::removeCheckpoint(const QString& path)
+{
+    if (path.isEmpty())
+        return;
+    QFile::remove(checkpointMetaPath(path));
+    QFile::remove(path);
+}
+
 TrainingJobResult TrainingJob::run(const TrainingJobParams& p)
 {
     TrainingJobResult result;
@@ -130,20 +164,60 @@ TrainingJobResult TrainingJob::run(const TrainingJobParams& p)
     auto cache = engine::FaceCache::open(toEnginePath(p.cachePath), false);
     if (!cache)
         return fail(cache.message());
-    auto model = p.initModelPath.isEmpty() ? engine::FaceModel::create(p.model, p.train.seed)
-                                           : engine::FaceModel::load(toEnginePath(p.initModelPath));
+
+    // The trainer: a checkpoint's (resume), or a new one starting from the given model or from scratch.
+    std::optional<engine::LocalTrainer> trainer;
+    engine::TensorBundle startState;
+    int epochsTotal = p.train.epochs;
+    if (p.resume) {
+        const auto info = checkpointInfo(p.checkpointPath);
+        if (!info)
+            return fail("there is no checkpoint to resume from at " + p.checkpointPath.toStdString());
+        auto loaded = engine::LocalTrainer::load(toEnginePath(p.checkpointPath));
+        if (!loaded)
+            return fail(loaded.message());
+        trainer.emplace(std::move(loaded.value()));
+        result.startEpoch = info->epochsDone;
+        epochsTotal = info->epochsTotal;
+    } else {
+        engine::ModelConfig modelConfig = p.model;
+        if (!p.initModelPath.isEmpty()) {
+            auto init = engine::FaceModel::load(toEnginePath(p.initModelPath));
+            if (!init)
+                return fail(init.message());
+            modelConfig = init->config();
+            startState = init->state();
+        }
+        engine::TrainConfig config = p.train;
+        config.strategy = engine::Strategy::Local;  // a site alone: no public negatives, no adapter
+        auto created = engine::LocalTrainer::create(modelConfig, config);
+        if (!created)
+            return fail(created.message());
+        trainer.emplace(std::move(created.value()));
+        if (startState.tensors.empty())
+            startState = trainer->localState();
+    }
+    if (p.resume)
+        startState = trainer->localState();
+    result.epochsTotal = epochsTotal;
+    result.epochsDone = result.startEpoch;
+    const engine::ModelConfig modelConfig = trainer->modelConfig();
+    if (modelConfig.inputSize != cache->info().width)
+        return fail("the model takes " + std::to_string(modelConfig.inputSize) + " px faces but the cache holds "
+                    + std::to_string(cache->info().width) + " px ones: import again at that size or pick another model");
+    auto model = engine::FaceModel::create(modelConfig, p.train.seed);
     if (!model)
         return fail(model.message());
-    if (model->config().inputSize != cache->info().width)
-        return fail("the model takes " + std::to_string(model->config().inputSize) + " px faces but the cache holds "
-                    + std::to_string(cache->info().width) + " px ones: import again at that size or pick another model");
+    if (auto s = model->loadState(startState); !s)
+        return fail(s.message());
     const auto train = cache->indices(engine::Split::Train);
     const auto heldOut = cache->indices(engine::Split::HeldOut);
     result.heldOutImages = static_cast<qint64>(heldOut.size());
     if (train.empty())
         return fail("the cache has no training images");
 
-    if (p.evaluateBaseline && !heldOut.empty()) {
+    // A resumed run's starting model is half trained: its "baseline" would mislead.
+    if (p.evaluateBaseline && !p.resume && !heldOut.empty()) {
         report({TrainingPhase::Baseline, {}, 0.01}, true);
         auto metrics = evaluateModel(model.value(), cache.value(), heldOut, p, &m_cancel);
         if (m_cancel.load())
@@ -156,15 +230,48 @@ TrainingJobResult TrainingJob::run(const TrainingJobParams& p)
     if (m_cancel.load())
         return cancelled();
 
-    auto outcome = engine::pretrain(model.value(), cache.value(), train, p.train, [this](const engine::TrainProgress& t) {
+    const int start = result.startEpoch;
+    const int remaining = epochsTotal - start;
+    std::atomic<std::int64_t> stepsPerEpoch{0};
+    auto outcome = trainer->trainRound(startState, nullptr, cache.value(), train, remaining, [&](const engine::TrainProgress& t) {
+        if (t.epochs > 0)
+            stepsPerEpoch.store(t.totalSteps / t.epochs);
         const double f = t.totalSteps > 0 ? double(t.step) / double(t.totalSteps) : 0;
-        report({TrainingPhase::Training, t, kBaselineShare + kTrainShare * f});
+        engine::TrainProgress shown = t;  // epochs and steps of the whole run, not of this part of it
+        const std::int64_t perEpoch = t.epochs > 0 ? t.totalSteps / t.epochs : 0;
+        shown.epoch = start + t.epoch;
+        shown.epochs = epochsTotal;
+        shown.step = perEpoch * start + t.step;
+        shown.totalSteps = perEpoch * epochsTotal;
+        report({TrainingPhase::Training, shown, kBaselineShare + kTrainShare * (start + f * remaining) / epochsTotal});
     }, &m_cancel);
     if (!outcome)
         return fail(outcome.message());
     result.outcome = outcome.value();
-    if (outcome->state == engine::TrainState::Cancelled)
+    if (outcome->state == engine::TrainState::Cancelled) {
+        const std::int64_t perEpoch = stepsPerEpoch.load();
+        result.epochsDone = start + (perEpoch > 0 ? static_cast<int>(outcome->steps / perEpoch) : 0);
+        if (!p.checkpointPath.isEmpty()) {
+            // The weights of the moment it stopped; a partial epoch is trained again on resume.
+            const auto saved = trainer->save(toEnginePath(p.checkpointPath));
+            if (!saved)
+                return fail("cancelled, but the checkpoint could not be saved: " + saved.message());
+            QFile meta(checkpointMetaPath(p.checkpointPath));
+            const QJsonObject o{{QStringLiteral("epochs_done"), result.epochsDone},
+                                {QStringLiteral("epochs_total"), epochsTotal},
+                                {QStringLiteral("cache"), p.cachePath},
+                                {QStringLiteral("input_size"), modelConfig.inputSize}};
+            if (!meta.open(QIODevice::WriteOnly | QIODevice::Truncate) || meta.write(QJsonDocument(o).toJson()) < 0)
+                return fail("cancelled, but the checkpoint could not be saved: cannot write " + meta.fileName().toStdString());
+            result.checkpointSaved = true;
+        }
         return cancelled();
+    }
+    result.epochsDone = epochsTotal;
+    if (auto s = model->loadState(trainer->localState()); !s)
+        return fail(s.message());
+    if (!p.checkpointPath.isEmpty())
+        removeCheckpoint(p.checkpointPath);  // the run is complete: nothing left to resume
 
     if (!p.outModelPath.isEmpty()) {
         const auto saved = model->save(toEnginePath(p.outModelPath));

@@ -41,6 +41,23 @@ int pdfPageCount(const QString& path)
     return int(QString::fromLatin1(pdf).count(page));
 }
 
+// Two fixture pilots (deterministic, not trained): these tests check charts and reports, not the
+// simulation behind "Load demo pilots" (tst_demo_pilots does).
+bool writeFixturePilots(MainWindow& window)
+{
+    report::DemoHistoryOptions ada;
+    report::DemoHistoryOptions fedavg;
+    fedavg.name = QStringLiteral("demo-fedavg");
+    fedavg.strategy = QStringLiteral("fedavg");
+    fedavg.seed = 2;
+    for (const auto& o : {fedavg, ada}) {
+        if (!report::writeHistory(window.workspace().database(), report::makeDemoHistory(o)))
+            return false;
+    }
+    Q_EMIT window.workspace().historyChanged();
+    return true;
+}
+
 }  // namespace
 
 class TestChartsReports : public QObject {
@@ -100,7 +117,7 @@ private Q_SLOTS:
         window.resize(1200, 800);
         window.show();
         QVERIFY(window.openWorkspace(m_dir.filePath(QStringLiteral("c2")), WorkspaceRole::Site));
-        QVERIFY(window.loadDemoData());
+        QVERIFY(writeFixturePilots(window));
         auto* page = qobject_cast<ChartsPage*>(window.page(QStringLiteral("chartsPage")));
         window.showPage(page);
         auto* chart = findWidget<SeriesChart>(page, "chartAccuracy");
@@ -139,7 +156,7 @@ private Q_SLOTS:
         window.showPage(page);
         QVERIFY(!page->exportReport(m_dir.filePath(QStringLiteral("none.pdf"))));  // no pilot yet: a banner
         QVERIFY(window.banner()->isVisible());
-        QVERIFY(window.loadDemoData());
+        QVERIFY(writeFixturePilots(window));
         QVERIFY(page->assessment().has_value());
 
         const QString pdf = m_dir.filePath(QStringLiteral("report.pdf"));

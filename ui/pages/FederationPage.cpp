@@ -20,6 +20,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
+#include <QRegularExpression>
 #include <QSignalBlocker>
 #include <QSpinBox>
 #include <QTableView>
@@ -39,6 +40,10 @@ FederationPage::FederationPage(PageContext context, QWidget* parent) : Page(pare
     m_pilotStatus->setObjectName(QStringLiteral("fedPilotStatus"));
     m_pilotStatus->setWordWrap(true);
     layout->addWidget(m_pilotStatus);
+    m_serviceStatus = new QLabel(this);
+    m_serviceStatus->setObjectName(QStringLiteral("fedServiceStatus"));
+    m_serviceStatus->setWordWrap(true);
+    layout->addWidget(m_serviceStatus);
 
     auto* controls = new QHBoxLayout;
     m_coordinatorBox = new QGroupBox(tr("Coordinator (embedded)"), this);
@@ -124,17 +129,26 @@ FederationPage::FederationPage(PageContext context, QWidget* parent) : Page(pare
             connectSite();
     });
     connect(m_stop, &QPushButton::clicked, this, &FederationPage::stopService);
-    connect(m_service, &jobs::ServiceTask::logLine, this, [this](const QString& line) { info(line); });
+    connect(m_service, &jobs::ServiceTask::logLine, this, [this](const QString& line) {
+        onServiceLog(line);
+        info(line);
+    });
     connect(m_service, &jobs::ServiceTask::finished, this, [this](const QString& message, bool stopped) {
+        const bool coordinator = m_context.workspace.role() == WorkspaceRole::Coordinator;
         m_start->setEnabled(true);
         m_stop->setEnabled(false);
+        m_listenPort->store(0);
         setState(QStringLiteral("offline"));
-        if (!message.isEmpty())
-            error(m_context.workspace.role() == WorkspaceRole::Coordinator ? tr("The coordinator stopped with an error.")
-                                                                           : tr("The site session stopped with an error."),
-                  message);
-        else
+        if (!message.isEmpty()) {
+            m_serviceStatus->setText(coordinator ? tr("Coordinator stopped with an error.") : tr("Disconnected: the session ended with an error."));
+            error(coordinator ? tr("The coordinator stopped with an error.") : tr("The site session stopped with an error."), message);
+        } else {
+            if (stopped)
+                m_serviceStatus->setText(coordinator ? tr("Coordinator stopped.") : tr("Disconnected."));
+            else
+                m_serviceStatus->setText(coordinator ? tr("Coordinator stopped: the pilot is over.") : tr("Disconnected: the pilot is over."));
             info(stopped ? tr("Stopped") : tr("The pilot is over"));
+        }
         reload();
     });
     connect(m_round, &QSpinBox::valueChanged, this, [this] {
@@ -157,12 +171,19 @@ QString FederationPage::busyText() const
     return m_service->isRunning() ? m_state : QString();
 }
 
+bool FederationPage::isServiceRunning() const
+{
+    return m_service->isRunning();
+}
+
 void FederationPage::updateRoleControls()
 {
     const bool coordinator = m_context.workspace.role() == WorkspaceRole::Coordinator;
     m_coordinatorBox->setVisible(coordinator);
     m_siteBox->setVisible(!coordinator);
     m_start->setText(coordinator ? tr("Start coordinator") : tr("Connect"));
+    if (!m_service->isRunning())
+        m_serviceStatus->setText(coordinator ? tr("Coordinator stopped.") : tr("Not connected."));
     if (!m_context.workspace.isOpen())
         return;
     if (coordinator) {
@@ -215,6 +236,38 @@ void FederationPage::setState(const QString& state)
     Q_EMIT busyChanged();
 }
 
+void FederationPage::onServiceLog(const QString& line)
+{
+    if (!m_service->isRunning())
+        return;
+    if (m_context.workspace.role() == WorkspaceRole::Coordinator) {
+        const int port = m_listenPort->load();
+        if (port > 0) {
+            setState(tr("serving on port %1").arg(port));
+            m_serviceStatus->setText(tr("Coordinator running · listening on port %1 · sites can connect.").arg(port));
+        } else {
+            m_serviceStatus->setText(tr("Coordinator running · preparing: %1").arg(line));
+        }
+        return;
+    }
+    // The session's own log lines (PilotSession) mark its milestones.
+    static const QRegularExpression training(QStringLiteral("^training round (\\d+)"));
+    static const QRegularExpression uploaded(QStringLiteral("^round (\\d+): update"));
+    if (line.startsWith(QLatin1String("enrolled"))) {
+        setState(tr("enrolled"));
+        m_serviceStatus->setText(tr("Enrolled: this site has its certificate. Joining the pilot…"));
+    } else if (line.startsWith(QLatin1String("joined pilot"))) {
+        setState(tr("online"));
+        m_serviceStatus->setText(tr("Online: %1. Waiting for a round.").arg(line));
+    } else if (const auto m = training.match(line); m.hasMatch()) {
+        setState(tr("online · training round %1").arg(m.captured(1)));
+        m_serviceStatus->setText(tr("Online: training round %1 on this site's faces.").arg(m.captured(1)));
+    } else if (const auto u = uploaded.match(line); u.hasMatch()) {
+        setState(tr("online · round %1 sent").arg(u.captured(1)));
+        m_serviceStatus->setText(tr("Online: the update of round %1 was sent. Waiting for the next round.").arg(u.captured(1)));
+    }
+}
+
 void FederationPage::startCoordinator()
 {
     const QString dir = m_context.workspace.folder();
@@ -233,20 +286,28 @@ void FederationPage::startCoordinator()
         }
     }
     const QString listen = m_listen->text().trimmed();
-    m_service->start([dir, listen](const std::atomic<bool>* cancel, const jobs::ServiceTask::LogFn& log) {
+    m_listenPort->store(0);
+    const auto portOut = m_listenPort;
+    const bool started = m_service->start([dir, listen, portOut](const std::atomic<bool>* cancel, const jobs::ServiceTask::LogFn& log) {
         CoordinatorService service(dir);
         if (auto s = service.open(); !s)
             return QString::fromStdString(s.message());
-        const auto status = service.run(listen, cancel, [log](int port) { log(QStringLiteral("Coordinator listening on port %1").arg(port)); },
+        const auto status = service.run(listen, cancel, [log, portOut](int port) {
+            portOut->store(port);
+            log(QStringLiteral("Coordinator listening on port %1").arg(port));
+        },
                                         [log](const std::string& stage, double fraction) {
                                             if (fraction <= 0.0 || fraction >= 1.0)
                                                 log(QStringLiteral("%1 (%2 %)").arg(QString::fromStdString(stage)).arg(qRound(fraction * 100)));
                                         });
         return status ? QString() : QString::fromStdString(status.message());
     });
+    if (!started)
+        return;
     m_start->setEnabled(false);
     m_stop->setEnabled(true);
-    setState(tr("serving"));
+    setState(tr("starting"));
+    m_serviceStatus->setText(tr("Coordinator running · preparing the pilot (generic model, public representations)…"));
     info(tr("Coordinator starting on %1").arg(listen));
 }
 
@@ -269,22 +330,28 @@ void FederationPage::connectSite()
         error(tr("There is no imported face cache yet: import a folder on the Data page (or use the synthetic demo faces)."));
         return;
     }
-    m_service->start([o](const std::atomic<bool>* cancel, const jobs::ServiceTask::LogFn& log) {
+    const bool started = m_service->start([o](const std::atomic<bool>* cancel, const jobs::ServiceTask::LogFn& log) {
         PilotSession session(o);
         const auto status = session.run(cancel, [log](const QString& line) { log(line); });
         return status ? QString() : QString::fromStdString(status.message());
     });
+    if (!started)
+        return;
     m_start->setEnabled(false);
     m_stop->setEnabled(true);
     setState(tr("connecting to %1").arg(o.coordinator));
+    m_serviceStatus->setText(tr("Connecting to %1…").arg(o.coordinator));
     info(tr("Connecting to %1 as %2").arg(o.coordinator, o.siteName));
 }
 
 void FederationPage::stopService()
 {
+    if (!m_service->isRunning())
+        return;
     m_service->stop();
     m_stop->setEnabled(false);
     setState(tr("stopping"));
+    m_serviceStatus->setText(tr("Stopping…"));
 }
 
 }  // namespace fedpilot::ui

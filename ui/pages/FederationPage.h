@@ -7,6 +7,9 @@
 #include "pages/Page.h"
 #include "pages/PageContext.h"
 
+#include <atomic>
+#include <memory>
+
 class QCheckBox;
 class QDoubleSpinBox;
 class QGroupBox;
@@ -35,8 +38,12 @@ public:
     QString busyText() const override;
 
     RoundSitesModel* model() const { return m_model; }
-    // "offline", "serving", "connected"... for the status bar.
+    // "offline", "starting", "serving on port N", "connecting", "online"... for the status bar.
     QString connectionState() const { return m_state; }
+    // True while the embedded coordinator or the site session runs.
+    bool isServiceRunning() const;
+    // The port the embedded coordinator listens on once it serves ("…:0" picks one); 0 before.
+    int listeningPort() const { return m_listenPort->load(); }
 
 Q_SIGNALS:
     void connectionStateChanged(const QString& state);
@@ -48,11 +55,17 @@ private:
     void stopService();
     void setState(const QString& state);
     void updateRoleControls();
+    // Turns a service log line into the state shown (coordinator: listening; site: enrolled,
+    // joined, training, uploaded).
+    void onServiceLog(const QString& line);
 
     PageContext m_context;
     RoundSitesModel* m_model = nullptr;
     jobs::ServiceTask* m_service = nullptr;
     QLabel* m_pilotStatus = nullptr;
+    QLabel* m_serviceStatus = nullptr;
+    // Written by the coordinator thread when it listens, read on the GUI thread.
+    std::shared_ptr<std::atomic<int>> m_listenPort = std::make_shared<std::atomic<int>>(0);
     QSpinBox* m_round = nullptr;
     QTableView* m_table = nullptr;
     QGroupBox* m_coordinatorBox = nullptr;

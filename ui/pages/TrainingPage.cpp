@@ -110,8 +110,14 @@ TrainingPage::TrainingPage(PageContext context, QWidget* parent) : Page(parent),
     m_cancel = new QPushButton(tr("Cancel"), runBox);
     m_cancel->setObjectName(QStringLiteral("trainCancel"));
     m_cancel->setEnabled(false);
+    m_cancel->setToolTip(tr("Stops after the current batch and saves a checkpoint to resume from"));
+    m_resume = new QPushButton(tr("Resume"), runBox);
+    m_resume->setObjectName(QStringLiteral("trainResume"));
+    m_resume->setToolTip(tr("Continues the cancelled run from its checkpoint"));
+    m_resume->setEnabled(false);
     buttons->addWidget(m_start);
     buttons->addWidget(m_cancel);
+    buttons->addWidget(m_resume);
     buttons->addStretch();
     run->addLayout(buttons);
     m_progress = new QProgressBar(runBox);
@@ -129,6 +135,10 @@ TrainingPage::TrainingPage(PageContext context, QWidget* parent) : Page(parent),
     run->addWidget(m_phase);
     run->addWidget(m_eta);
     run->addWidget(m_result);
+    m_checkpoint = new QLabel(runBox);
+    m_checkpoint->setObjectName(QStringLiteral("trainCheckpoint"));
+    m_checkpoint->setWordWrap(true);
+    run->addWidget(m_checkpoint);
     run->addStretch();
     top->addWidget(runBox, 3);
     layout->addLayout(top);
@@ -148,6 +158,7 @@ TrainingPage::TrainingPage(PageContext context, QWidget* parent) : Page(parent),
 
     connect(m_start, &QPushButton::clicked, this, &TrainingPage::start);
     connect(m_cancel, &QPushButton::clicked, this, &TrainingPage::cancel);
+    connect(m_resume, &QPushButton::clicked, this, &TrainingPage::resume);
     connect(m_job, &jobs::TrainingJob::progress, this, &TrainingPage::onProgress);
     connect(m_job, &jobs::TrainingJob::finished, this, &TrainingPage::onFinished);
     connect(m_device, &QComboBox::currentIndexChanged, this, [this] { AppSettings().setPreferredDevice(m_device->currentData().toString()); });
@@ -162,6 +173,21 @@ void TrainingPage::activate()
     const QString cache = DataPage::latestCachePath(m_context.workspace.database());
     if (!cache.isEmpty() && m_cache->text().isEmpty())
         m_cache->setText(cache);
+    updateCheckpointControls();
+}
+
+QString TrainingPage::checkpointPath() const
+{
+    return m_context.workspace.isOpen() ? m_context.workspace.path(QStringLiteral("models/local.checkpoint.fpt")) : QString();
+}
+
+void TrainingPage::updateCheckpointControls()
+{
+    const auto info = jobs::TrainingJob::checkpointInfo(checkpointPath());
+    m_resume->setEnabled(info.has_value() && !m_job->isRunning());
+    m_checkpoint->setText(info ? tr("Checkpoint: %1 of %2 epochs done. Resume continues from epoch %3; Start training starts over.")
+                                     .arg(info->epochsDone).arg(info->epochsTotal).arg(info->epochsDone + 1)
+                               : QString());
 }
 
 QString TrainingPage::busyText() const
@@ -183,6 +209,7 @@ jobs::TrainingJobParams TrainingPage::params() const
     p.train.device = m_device->currentData().toString().toStdString();
     p.evaluateBaseline = m_baseline->isChecked();
     p.outModelPath = m_context.workspace.isOpen() ? m_context.workspace.path(QStringLiteral("models/local.fpt")) : QString();
+    p.checkpointPath = checkpointPath();
     return p;
 }
 
@@ -197,6 +224,38 @@ bool TrainingPage::start()
         error(tr("The training settings are not valid."), QString::fromStdString(s.message()));
         return false;
     }
+    if (m_job->isRunning())
+        return false;
+    // Starting over: the previous run's checkpoint would only confuse a later Resume.
+    jobs::TrainingJob::removeCheckpoint(p.checkpointPath);
+    if (!launch(p))
+        return false;
+    info(tr("Local training started on %1 (%2 epochs)").arg(m_device->currentText()).arg(p.train.epochs));
+    return true;
+}
+
+bool TrainingPage::resume()
+{
+    if (m_job->isRunning())
+        return false;
+    const auto saved = jobs::TrainingJob::checkpointInfo(checkpointPath());
+    if (!saved) {
+        error(tr("There is no checkpoint to resume from: cancel a training run first."));
+        updateCheckpointControls();
+        return false;
+    }
+    auto p = params();
+    p.resume = true;
+    if (p.cachePath.isEmpty())
+        p.cachePath = saved->cachePath;
+    if (!launch(p))
+        return false;
+    info(tr("Local training resumed at epoch %1 of %2").arg(saved->epochsDone + 1).arg(saved->epochsTotal));
+    return true;
+}
+
+bool TrainingPage::launch(jobs::TrainingJobParams p)
+{
     if (!p.outModelPath.isEmpty())
         QDir().mkpath(QFileInfo(p.outModelPath).absolutePath());
     if (!m_job->start(p))
@@ -206,7 +265,6 @@ bool TrainingPage::start()
     m_chartClock.invalidate();
     m_result->clear();
     setRunning(true);
-    info(tr("Local training started on %1 (%2 epochs)").arg(m_device->currentText()).arg(p.train.epochs));
     return true;
 }
 
@@ -223,6 +281,7 @@ void TrainingPage::setRunning(bool running)
 {
     m_start->setEnabled(!running);
     m_cancel->setEnabled(running);
+    m_resume->setEnabled(false);
     for (QWidget* w : std::initializer_list<QWidget*>{m_cache, m_device, m_backbone, m_inputSize, m_embedding, m_epochs, m_batch,
                                                       m_learningRate, m_baseline})
         w->setEnabled(!running);
@@ -267,7 +326,8 @@ void TrainingPage::onFinished(const jobs::TrainingJobResult& r)
         m_progress->setValue(1000);
         m_phase->setText(tr("Done in %1 · %2 images/s on %3")
                              .arg(formatEta(r.outcome.seconds)).arg(r.outcome.imagesPerSec, 0, 'f', 0)
-                             .arg(QString::fromStdString(r.outcome.device)));
+                             .arg(QString::fromStdString(r.outcome.device))
+                         + (r.startEpoch > 0 ? tr(" · resumed at epoch %1 of %2").arg(r.startEpoch + 1).arg(r.epochsTotal) : QString()));
         m_result->setText(tr("Held-out verification accuracy (%1 images): baseline %2 → trained %3")
                               .arg(r.heldOutImages).arg(acc(r.baseline), acc(r.trained))
                           + (r.evaluationNote.isEmpty() ? QString() : tr("\nNot evaluated: %1.").arg(r.evaluationNote)));
@@ -276,8 +336,13 @@ void TrainingPage::onFinished(const jobs::TrainingJobResult& r)
         info(tr("Local training finished: final loss %1").arg(r.outcome.finalLoss, 0, 'f', 3));
         break;
     case jobs::JobState::Cancelled:
-        m_phase->setText(tr("Cancelled; no model was saved."));
-        warn(tr("Local training cancelled"));
+        if (r.checkpointSaved) {
+            m_phase->setText(tr("Cancelled after %1 of %2 epochs; checkpoint saved.").arg(r.epochsDone).arg(r.epochsTotal));
+            warn(tr("Local training cancelled after %1 of %2 epochs; Resume continues from the checkpoint").arg(r.epochsDone).arg(r.epochsTotal));
+        } else {
+            m_phase->setText(tr("Cancelled; no model was saved."));
+            warn(tr("Local training cancelled"));
+        }
         break;
     case jobs::JobState::Failed:
         m_phase->setText(tr("Failed."));
@@ -285,6 +350,7 @@ void TrainingPage::onFinished(const jobs::TrainingJobResult& r)
         break;
     }
     m_eta->clear();
+    updateCheckpointControls();
     Q_EMIT trainingFinished(r);
 }
 

@@ -1,7 +1,9 @@
 #pragma once
 // Training: local training of the site's model on its imported faces, on the device the operator
 // picks (CUDA devices when present, else the CPU), with live loss and throughput, ETA, cancel,
-// and the baseline evaluated on the held-out faces before and after.
+// and the baseline evaluated on the held-out faces before and after. A cancelled run leaves a
+// checkpoint in the workspace (models/local.checkpoint.fpt); Resume continues it from its last
+// full epoch with the saved classifier and optimizer state.
 
 #include "jobs/TrainingJob.h"
 #include "pages/Page.h"
@@ -35,7 +37,10 @@ public:
     jobs::TrainingJobParams params() const;
     jobs::TrainingJob* job() const { return m_job; }
     bool start();
+    // Continues the cancelled run saved in the workspace's checkpoint.
+    bool resume();
     void cancel();
+    QString checkpointPath() const;
 
 Q_SIGNALS:
     void trainingFinished(const fedpilot::jobs::TrainingJobResult& result);
@@ -45,6 +50,8 @@ private:
     void onFinished(const jobs::TrainingJobResult& result);
     void setRunning(bool running);
     void updateCharts();
+    bool launch(jobs::TrainingJobParams params);
+    void updateCheckpointControls();
 
     PageContext m_context;
     jobs::TrainingJob* m_job = nullptr;
@@ -59,6 +66,8 @@ private:
     QCheckBox* m_baseline = nullptr;
     QPushButton* m_start = nullptr;
     QPushButton* m_cancel = nullptr;
+    QPushButton* m_resume = nullptr;
+    QLabel* m_checkpoint = nullptr;
     QProgressBar* m_progress = nullptr;
     QLabel* m_phase = nullptr;
     QLabel* m_eta = nullptr;
