@@ -65,11 +65,15 @@ PilotSession::PilotSession(PilotSessionOptions options)
 {
 }
 
-Status PilotSession::run(const std::atomic<bool>* cancel, const LogFn& logFn)
+Status PilotSession::run(const std::atomic<bool>* cancel, const LogFn& logFn, const StateFn& stateFn)
 {
     auto log = [&](const QString& text) {
         if (logFn)
             logFn(text);
+    };
+    auto announce = [&](SessionState::Phase phase, int round, const QString& verdict = {}) {
+        if (stateFn)
+            stateFn(SessionState{phase, round, verdict});
     };
     auto isCancelled = [&] { return cancel && cancel->load(); };
     const QDir dir(m_options.dir);
@@ -129,6 +133,7 @@ Status PilotSession::run(const std::atomic<bool>* cancel, const LogFn& logFn)
         db.logEvent(QStringLiteral("info"), QStringLiteral("enrollment"), m_options.siteName,
                     QStringLiteral("enrolled; certificate %1").arg(q(response.certificate_serial())));
         log(QStringLiteral("enrolled with the coordinator"));
+        announce(SessionState::Phase::Enrolled, 0);
     }
     tls.keyPem = readAll(keyPath).toStdString();
     tls.certPem = readAll(certPath).toStdString();
@@ -191,6 +196,7 @@ Status PilotSession::run(const std::atomic<bool>* cancel, const LogFn& logFn)
         baselineDone = query.exec() && query.next() && query.value(0).toString() == QStringLiteral("1");
     }
     log(QStringLiteral("joined pilot '%1' (%2 rounds)").arg(q(hello.pilot_name())).arg(hello.total_rounds()));
+    announce(SessionState::Phase::Online, 0);
 
     // 3. Heartbeat on its own thread (training blocks the loop for minutes).
     Activity activity;
@@ -213,10 +219,22 @@ Status PilotSession::run(const std::atomic<bool>* cancel, const LogFn& logFn)
         }
     });
     auto setActivity = [&](const char* state, std::uint32_t round, double progress) {
-        std::lock_guard<std::mutex> lock(activity.mutex);
-        activity.state = state;
-        activity.round = round;
-        activity.progress = progress;
+        {
+            std::lock_guard<std::mutex> lock(activity.mutex);
+            if (activity.state == state && activity.round == round)
+                return;
+            activity.state = state;
+            activity.round = round;
+            activity.progress = progress;
+        }
+        using P = SessionState::Phase;
+        const std::string st = state;
+        announce(st == "downloading" ? P::Downloading
+                 : st == "evaluating" ? P::Evaluating
+                 : st == "training"   ? P::Training
+                 : st == "uploading"  ? P::Uploading
+                                      : P::Idle,
+                 static_cast<int>(round));
     };
     auto flush = [&] { meter.flush(traffic, pilotId.value()); };
 
@@ -372,6 +390,7 @@ Status PilotSession::run(const std::atomic<bool>* cancel, const LogFn& logFn)
                                                                                : "rejected";
         log(QStringLiteral("round %1: update of %2 bytes %3%4").arg(task.round()).arg(trained->update.size()).arg(QLatin1String(verdict))
                 .arg(uploaded.error().empty() ? QString() : QStringLiteral(" (") + q(uploaded.error()) + QLatin1Char(')')));
+        announce(SessionState::Phase::Sent, static_cast<int>(task.round()), QLatin1String(verdict));
         trained->report.set_protocol_version(federation::kProtocolVersion);
         v::MetricsAck ack;
         call([&] { return client.report(trained->report, ack); });

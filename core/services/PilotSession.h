@@ -27,14 +27,24 @@ struct PilotSessionOptions {
     int pollWaitMs = 5000;
 };
 
+// Where a session stands, for a GUI: the same states its heartbeat reports, plus the milestones.
+struct SessionState {
+    enum class Phase { Enrolled, Online, Idle, Downloading, Evaluating, Training, Uploading, Sent };
+    Phase phase = Phase::Idle;
+    int round = 0;        // the task's round (0: baseline or none)
+    QString verdict;      // Sent: accepted | late | rejected
+};
+
 class PilotSession {
 public:
     using LogFn = std::function<void(const QString&)>;
+    // Called on the session's thread at every change of phase.
+    using StateFn = std::function<void(const SessionState&)>;
 
     explicit PilotSession(PilotSessionOptions options);
 
     // Until the coordinator says STOP (ok), an unrecoverable error, or cancel (error "cancelled").
-    engine::Status run(const std::atomic<bool>* cancel, const LogFn& log = {});
+    engine::Status run(const std::atomic<bool>* cancel, const LogFn& log = {}, const StateFn& state = {});
 
 private:
     PilotSessionOptions m_options;

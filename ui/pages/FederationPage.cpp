@@ -20,7 +20,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
-#include <QRegularExpression>
+#include <QPointer>
 #include <QSignalBlocker>
 #include <QSpinBox>
 #include <QTableView>
@@ -250,21 +250,43 @@ void FederationPage::onServiceLog(const QString& line)
         }
         return;
     }
-    // The session's own log lines (PilotSession) mark its milestones.
-    static const QRegularExpression training(QStringLiteral("^training round (\\d+)"));
-    static const QRegularExpression uploaded(QStringLiteral("^round (\\d+): update"));
-    if (line.startsWith(QLatin1String("enrolled"))) {
+}
+
+void FederationPage::onSiteState(const SessionState& st)
+{
+    if (!m_service->isRunning())
+        return;
+    using P = SessionState::Phase;
+    switch (st.phase) {
+    case P::Enrolled:
         setState(tr("enrolled"));
         m_serviceStatus->setText(tr("Enrolled: this site has its certificate. Joining the pilot…"));
-    } else if (line.startsWith(QLatin1String("joined pilot"))) {
+        break;
+    case P::Online:
+    case P::Idle:
         setState(tr("online"));
-        m_serviceStatus->setText(tr("Online: %1. Waiting for a round.").arg(line));
-    } else if (const auto m = training.match(line); m.hasMatch()) {
-        setState(tr("online · training round %1").arg(m.captured(1)));
-        m_serviceStatus->setText(tr("Online: training round %1 on this site's faces.").arg(m.captured(1)));
-    } else if (const auto u = uploaded.match(line); u.hasMatch()) {
-        setState(tr("online · round %1 sent").arg(u.captured(1)));
-        m_serviceStatus->setText(tr("Online: the update of round %1 was sent. Waiting for the next round.").arg(u.captured(1)));
+        m_serviceStatus->setText(tr("Online: waiting for a round."));
+        break;
+    case P::Downloading:
+        setState(tr("online · downloading for round %1").arg(st.round));
+        m_serviceStatus->setText(tr("Online: fetching the model for round %1.").arg(st.round));
+        break;
+    case P::Evaluating:
+        setState(tr("online · measuring the baseline"));
+        m_serviceStatus->setText(tr("Online: measuring the starting model on this site's held-out faces."));
+        break;
+    case P::Training:
+        setState(tr("online · training round %1").arg(st.round));
+        m_serviceStatus->setText(tr("Online: training round %1 on this site's faces.").arg(st.round));
+        break;
+    case P::Uploading:
+        setState(tr("online · uploading round %1").arg(st.round));
+        m_serviceStatus->setText(tr("Online: sending the update of round %1.").arg(st.round));
+        break;
+    case P::Sent:
+        setState(tr("online · round %1 sent").arg(st.round));
+        m_serviceStatus->setText(tr("Online: the update of round %1 was sent (%2). Waiting for the next round.").arg(st.round).arg(st.verdict));
+        break;
     }
 }
 
@@ -330,9 +352,15 @@ void FederationPage::connectSite()
         error(tr("There is no imported face cache yet: import a folder on the Data page (or use the synthetic demo faces)."));
         return;
     }
-    const bool started = m_service->start([o](const std::atomic<bool>* cancel, const jobs::ServiceTask::LogFn& log) {
+    // Phases come from the session's thread; they are handed to this page's thread (and dropped
+    // if the page is gone).
+    QPointer<FederationPage> self(this);
+    const bool started = m_service->start([o, self](const std::atomic<bool>* cancel, const jobs::ServiceTask::LogFn& log) {
         PilotSession session(o);
-        const auto status = session.run(cancel, [log](const QString& line) { log(line); });
+        const auto status = session.run(cancel, [log](const QString& line) { log(line); }, [self](const SessionState& st) {
+            if (self)
+                QMetaObject::invokeMethod(self, [self, st] { if (self) self->onSiteState(st); }, Qt::QueuedConnection);
+        });
         return status ? QString() : QString::fromStdString(status.message());
     });
     if (!started)

@@ -22,6 +22,9 @@ class QTableView;
 namespace fedpilot::jobs {
 class ServiceTask;
 }
+namespace fedpilot {
+struct SessionState;
+}
 
 namespace fedpilot::ui {
 
@@ -55,9 +58,10 @@ private:
     void stopService();
     void setState(const QString& state);
     void updateRoleControls();
-    // Turns a service log line into the state shown (coordinator: listening; site: enrolled,
-    // joined, training, uploaded).
+    // Coordinator: turns its log lines into the state shown (preparing, listening).
     void onServiceLog(const QString& line);
+    // Site: the session's phases (enrolled, online, downloading, training, uploading, sent).
+    void onSiteState(const SessionState& state);
 
     PageContext m_context;
     RoundSitesModel* m_model = nullptr;
