@@ -150,25 +150,12 @@ int runStatus(const QStringList& args)
 
 int runCoordinator(const QStringList& args)
 {
-    const QString sub = args.value(1);
-    QStringList rest = args.mid(2);
-    rest.prepend(args.value(0) + QLatin1Char(' ') + sub);
-    if (sub == QStringLiteral("init"))
-        return runInit(rest);
-    if (sub == QStringLiteral("enroll-code"))
-        return runEnrollCode(rest);
-    if (sub == QStringLiteral("remove-site"))
-        return runRemoveSite(rest);
-    if (sub == QStringLiteral("run"))
-        return runServe(rest);
-    if (sub == QStringLiteral("status"))
-        return runStatus(rest);
-    if (sub == QStringLiteral("bench-aggregate"))
-        return runFedBenchAggregate(rest);
-    QTextStream(sub == QStringLiteral("--help") ? stdout : stderr)
-        << "Usage: " << args.value(0) << " <init|enroll-code|remove-site|run|status|bench-aggregate> [options]\n"
-        << "Run '" << args.value(0) << " <subcommand> --help' for its options.\n";
-    return sub == QStringLiteral("--help") ? kExitOk : kExitUsage;
+    return dispatchSubcommand(args, {{"init", runInit, "create the pilot: config, CA, database (once)"},
+                                     {"enroll-code", runEnrollCode, "issue a one-time enrollment code for a site"},
+                                     {"remove-site", runRemoveSite, "revoke a site's certificate"},
+                                     {"run", runServe, "serve the pilot's rounds until it ends"},
+                                     {"status", runStatus, "the pilot's progress, sites and rounds"},
+                                     {"bench-aggregate", runFedBenchAggregate, "benchmark the aggregation of N updates"}});
 }
 
 }  // namespace fedpilot::cli

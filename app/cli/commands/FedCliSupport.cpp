@@ -1,5 +1,9 @@
 #include "FedCliSupport.h"
 
+#include "CliSupport.h"
+
+#include <QTextStream>
+
 #include <QJsonArray>
 #include <QJsonObject>
 
@@ -70,6 +74,28 @@ engine::Result<federation::PilotConfig> readPilotConfig(const QCommandLineParser
     if (!parsed)
         return R::error(parsed.message());
     return parsed;
+}
+
+int dispatchSubcommand(const QStringList& args, std::initializer_list<Subcommand> subcommands)
+{
+    const QString sub = args.value(1);
+    for (const Subcommand& c : subcommands) {
+        if (sub == QLatin1String(c.name)) {
+            QStringList rest = args.mid(2);
+            rest.prepend(args.value(0) + QLatin1Char(' ') + sub);
+            return c.run(rest);
+        }
+    }
+    const bool help = sub == QStringLiteral("--help") || sub == QStringLiteral("-h");
+    QTextStream out(help ? stdout : stderr);
+    if (!help)
+        out << (sub.isEmpty() ? QStringLiteral("%1: a subcommand is needed\n").arg(args.value(0))
+                              : QStringLiteral("%1: unknown subcommand '%2'\n").arg(args.value(0), sub));
+    out << "Usage: " << args.value(0) << " <subcommand> [options]\n\nSubcommands:\n";
+    for (const Subcommand& c : subcommands)
+        out << "  " << QString::fromLatin1(c.name).leftJustified(18) << c.summary << '\n';
+    out << "\nRun '" << args.value(0) << " <subcommand> --help' for its options.\n";
+    return help ? kExitOk : kExitUsage;
 }
 
 }  // namespace fedpilot::cli

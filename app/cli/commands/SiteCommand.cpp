@@ -2,6 +2,7 @@
 
 #include "CliCommand.h"
 #include "CliSupport.h"
+#include "FedCliSupport.h"
 #include "services/PilotSession.h"
 
 #include <QDateTime>
@@ -68,14 +69,7 @@ int runJoin(const QStringList& args)
 
 int runSite(const QStringList& args)
 {
-    const QString sub = args.value(1);
-    QStringList rest = args.mid(2);
-    rest.prepend(args.value(0) + QLatin1Char(' ') + sub);
-    if (sub == QStringLiteral("join"))
-        return runJoin(rest);
-    QTextStream(sub == QStringLiteral("--help") ? stdout : stderr)
-        << "Usage: " << args.value(0) << " join [options]\nRun '" << args.value(0) << " join --help' for its options.\n";
-    return sub == QStringLiteral("--help") ? kExitOk : kExitUsage;
+    return dispatchSubcommand(args, {{"join", runJoin, "enroll once, then take part in the pilot's rounds"}});
 }
 
 }  // namespace fedpilot::cli
