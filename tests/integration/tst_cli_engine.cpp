@@ -61,6 +61,18 @@ private Q_SLOTS:
                                    QStringLiteral("--identities"), QStringLiteral("many")});
         QCOMPARE(badNumber.code, 2);
         QVERIFY(badNumber.err.contains("--identities"));
+        // Commands made of subcommands list them; an unknown one is a usage error naming it.
+        const Run coordinatorHelp = cli({QStringLiteral("coordinator"), QStringLiteral("--help")});
+        QCOMPARE(coordinatorHelp.code, 0);
+        for (const char* sub : {"init", "enroll-code", "remove-site", "run", "status", "bench-aggregate"})
+            QVERIFY2(coordinatorHelp.out.contains(sub), sub);
+        const Run unknown = cli({QStringLiteral("site"), QStringLiteral("leave")});
+        QCOMPARE(unknown.code, 2);
+        QVERIFY(unknown.err.contains("unknown subcommand 'leave'"));
+        QVERIFY(unknown.err.contains("join"));
+        const Run joinHelp = cli({QStringLiteral("site"), QStringLiteral("join"), QStringLiteral("--help")});
+        QCOMPARE(joinHelp.code, 0);
+        QVERIFY(joinHelp.out.contains("Usage: fedpilot-cli site join"));
     }
 
     void synthTrainEvalPipeline()
