@@ -26,29 +26,19 @@ ImportTask::ImportTask(Database& db, QObject* parent) : QObject(parent), m_db(db
 
 ImportTask::~ImportTask()
 {
-    m_cancel.store(true);
-    join();
-}
-
-void ImportTask::join()
-{
-    if (m_thread.joinable())
-        m_thread.join();
+    m_worker.stopAndJoin();
 }
 
 bool ImportTask::start(const ImportOptions& options)
 {
-    if (m_running)
+    if (m_worker.isRunning())
         return false;
-    join();
-    m_cancel.store(false);
     m_latest.reset();
-    m_running = true;
-    m_thread = std::thread([this, options] {
+    return m_worker.start([this, options] {
         ImportTaskResult result;
         try {
             ImportJob job(m_db, options);
-            job.setExternalCancelFlag(&m_cancel);
+            job.setExternalCancelFlag(m_worker.cancelFlag());
             job.setProgressCallback([this](const ImportProgress& p) {
                 const bool force = p.phase == ImportPhase::Done;
                 if (m_latest.offer(p, kProgressIntervalMs, force)) {
@@ -72,17 +62,15 @@ bool ImportTask::start(const ImportOptions& options)
         QMetaObject::invokeMethod(this, [this, result] {
             if (auto last = m_latest.take())
                 Q_EMIT progress(*last);
-            join();
-            m_running = false;
+            m_worker.finish();
             Q_EMIT finished(result);
         }, Qt::QueuedConnection);
     });
-    return true;
 }
 
 void ImportTask::cancel()
 {
-    m_cancel.store(true);
+    m_worker.requestCancel();
 }
 
 }  // namespace fedpilot::jobs

@@ -6,11 +6,12 @@
 #include "imports/ImportTypes.h"
 #include "jobs/LatestValue.h"
 
+#include "jobs/WorkerThread.h"
+
 #include <QObject>
 #include <QString>
 
 #include <atomic>
-#include <thread>
 
 namespace fedpilot {
 class Database;
@@ -33,19 +34,16 @@ public:
 
     bool start(const ImportOptions& options);
     void cancel();
-    bool isRunning() const { return m_running; }
+    bool isRunning() const { return m_worker.isRunning(); }
 
 Q_SIGNALS:
     void progress(const fedpilot::ImportProgress& progress);
     void finished(const fedpilot::jobs::ImportTaskResult& result);
 
 private:
-    void join();
 
     Database& m_db;
-    std::thread m_thread;
-    std::atomic<bool> m_cancel{false};
-    bool m_running = false;
+    WorkerThread m_worker;
     LatestValue<ImportProgress> m_latest;
 };
 

@@ -10,51 +10,39 @@ ServiceTask::ServiceTask(QObject* parent) : QObject(parent) {}
 
 ServiceTask::~ServiceTask()
 {
-    m_cancel.store(true);
-    join();
-}
-
-void ServiceTask::join()
-{
-    if (m_thread.joinable())
-        m_thread.join();
+    m_worker.stopAndJoin();
 }
 
 bool ServiceTask::start(Body body)
 {
-    if (m_running)
+    if (m_worker.isRunning())
         return false;
-    join();
-    m_cancel.store(false);
-    m_running = true;
-    m_thread = std::thread([this, body = std::move(body)] {
+    return m_worker.start([this, body = std::move(body)] {
         QString error;
         const LogFn log = [this](const QString& line) {
             QMetaObject::invokeMethod(this, [this, line] { Q_EMIT logLine(line); }, Qt::QueuedConnection);
         };
         try {
-            error = body(&m_cancel, log);
+            error = body(m_worker.cancelFlag(), log);
         } catch (const std::exception& e) {
             error = QString::fromUtf8(e.what());
         } catch (...) {
             error = QStringLiteral("unexpected error in the service thread");
         }
-        const bool stopped = m_cancel.load();
+        const bool stopped = m_worker.cancelRequested();
         // A stopped service reports "cancelled"; that is the operator's choice, not an error.
         if (stopped && error.contains(QLatin1String("cancel")))
             error.clear();
         QMetaObject::invokeMethod(this, [this, error, stopped] {
-            join();
-            m_running = false;
+            m_worker.finish();
             Q_EMIT finished(error, stopped);
         }, Qt::QueuedConnection);
     });
-    return true;
 }
 
 void ServiceTask::stop()
 {
-    m_cancel.store(true);
+    m_worker.requestCancel();
 }
 
 }  // namespace fedpilot::jobs

@@ -4,12 +4,13 @@
 // and the final status arrive as signals on the owner's thread. Stopping sets the flag; the
 // destructor stops and joins.
 
+#include "jobs/WorkerThread.h"
+
 #include <QObject>
 #include <QString>
 
 #include <atomic>
 #include <functional>
-#include <thread>
 
 namespace fedpilot::jobs {
 
@@ -25,7 +26,7 @@ public:
 
     bool start(Body body);
     void stop();
-    bool isRunning() const { return m_running; }
+    bool isRunning() const { return m_worker.isRunning(); }
 
 Q_SIGNALS:
     void logLine(const QString& line);
@@ -33,11 +34,8 @@ Q_SIGNALS:
     void finished(const QString& error, bool stopped);
 
 private:
-    void join();
 
-    std::thread m_thread;
-    std::atomic<bool> m_cancel{false};
-    bool m_running = false;
+    WorkerThread m_worker;
 };
 
 }  // namespace fedpilot::jobs

@@ -66,25 +66,15 @@ TrainingJob::TrainingJob(QObject* parent) : QObject(parent) {}
 
 TrainingJob::~TrainingJob()
 {
-    m_cancel.store(true);
-    join();
-}
-
-void TrainingJob::join()
-{
-    if (m_thread.joinable())
-        m_thread.join();
+    m_worker.stopAndJoin();
 }
 
 bool TrainingJob::start(const TrainingJobParams& params)
 {
-    if (m_running)
+    if (m_worker.isRunning())
         return false;
-    join();  // a finished run's thread may still be unwinding
-    m_cancel.store(false);
     m_latest.reset();
-    m_running = true;
-    m_thread = std::thread([this, params] {
+    return m_worker.start([this, params] {
         TrainingJobResult result;
         try {
             result = run(params);
@@ -99,17 +89,15 @@ bool TrainingJob::start(const TrainingJobParams& params)
             // Deliver the last progress first so a bar ends where the work ended.
             if (auto last = m_latest.take())
                 Q_EMIT progress(*last);
-            join();
-            m_running = false;
+            m_worker.finish();
             Q_EMIT finished(result);
         }, Qt::QueuedConnection);
     });
-    return true;
 }
 
 void TrainingJob::cancel()
 {
-    m_cancel.store(true);
+    m_worker.requestCancel();
 }
 
 void TrainingJob::report(const TrainingProgress& p, bool force)
@@ -219,15 +207,15 @@ TrainingJobResult TrainingJob::run(const TrainingJobParams& p)
     // A resumed run's starting model is half trained: its "baseline" would mislead.
     if (p.evaluateBaseline && !p.resume && !heldOut.empty()) {
         report({TrainingPhase::Baseline, {}, 0.01}, true);
-        auto metrics = evaluateModel(model.value(), cache.value(), heldOut, p, &m_cancel);
-        if (m_cancel.load())
+        auto metrics = evaluateModel(model.value(), cache.value(), heldOut, p, m_worker.cancelFlag());
+        if (m_worker.cancelRequested())
             return cancelled();
         if (metrics)
             result.baseline = metrics.value();
         else
             result.evaluationNote = QString::fromStdString(metrics.message());
     }
-    if (m_cancel.load())
+    if (m_worker.cancelRequested())
         return cancelled();
 
     const int start = result.startEpoch;
@@ -244,7 +232,7 @@ TrainingJobResult TrainingJob::run(const TrainingJobParams& p)
         shown.step = perEpoch * start + t.step;
         shown.totalSteps = perEpoch * epochsTotal;
         report({TrainingPhase::Training, shown, kBaselineShare + kTrainShare * (start + f * remaining) / epochsTotal});
-    }, &m_cancel);
+    }, m_worker.cancelFlag());
     if (!outcome)
         return fail(outcome.message());
     result.outcome = outcome.value();
@@ -280,8 +268,8 @@ TrainingJobResult TrainingJob::run(const TrainingJobParams& p)
     }
     if (p.evaluateAfter && !heldOut.empty()) {
         report({TrainingPhase::Evaluating, {}, kBaselineShare + kTrainShare}, true);
-        auto metrics = evaluateModel(model.value(), cache.value(), heldOut, p, &m_cancel);
-        if (m_cancel.load())
+        auto metrics = evaluateModel(model.value(), cache.value(), heldOut, p, m_worker.cancelFlag());
+        if (m_worker.cancelRequested())
             return cancelled();
         if (metrics)
             result.trained = metrics.value();

@@ -3,8 +3,8 @@
 // "local only" baseline of a pilot, with the engine's LocalTrainer), with the starting model's
 // baseline evaluated on the held-out split before and the trained model after. With a checkpoint
 // path, a cancelled run saves the whole trainer (backbone, classifier, optimizer momentum) and
-// its epoch count there, and a later run with resume continues from it instead of starting over. A QObject that owns one worker thread:
-// params in, throttled progress (≤ 10 signals a second) and one finished() out, always on the
+// its epoch count there, and a later run with resume continues from it instead of starting over.
+// A QObject that owns one worker thread: params in, throttled progress (≤ 10 signals a second) and one finished() out, always on the
 // thread that owns the job. Cancel is an atomic flag checked between batches; cancellation is
 // an outcome, not an error. No exception leaves the worker.
 
@@ -13,13 +13,14 @@
 #include "fedpilot/engine/Verification.h"
 #include "jobs/LatestValue.h"
 
+#include "jobs/WorkerThread.h"
+
 #include <QObject>
 #include <QString>
 
 #include <atomic>
 #include <memory>
 #include <optional>
-#include <thread>
 
 namespace fedpilot::jobs {
 
@@ -82,7 +83,7 @@ public:
     // False (and nothing starts) while a run is in progress.
     bool start(const TrainingJobParams& params);
     void cancel();
-    bool isRunning() const { return m_running; }
+    bool isRunning() const { return m_worker.isRunning(); }
 
     // The checkpoint at path, if there is a complete one.
     static std::optional<TrainingCheckpointInfo> checkpointInfo(const QString& path);
@@ -96,11 +97,8 @@ Q_SIGNALS:
 private:
     TrainingJobResult run(const TrainingJobParams& params);
     void report(const TrainingProgress& progress, bool force = false);
-    void join();
 
-    std::thread m_thread;
-    std::atomic<bool> m_cancel{false};
-    bool m_running = false;
+    WorkerThread m_worker;
     LatestValue<TrainingProgress> m_latest;
 };
 
