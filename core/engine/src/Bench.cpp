@@ -68,21 +68,10 @@ Result<BenchTrainResult> benchTrain(const BenchTrainOptions& options)
         auto impl = model->impl();
         impl->place(spec.device, options.channelsLast);
         impl->net->train();
-        auto weight = (0.01 * torch::randn({static_cast<std::int64_t>(classes.size()), options.model.embeddingSize}))
-                          .to(spec.device)
-                          .set_requires_grad(true);
-        Sgd optimizer(0.9);
-        for (auto& p : impl->net->parameters(true))
-            optimizer.add(p, 5e-4);
-        optimizer.add(weight, 5e-4);
-        namespace F = torch::nn::functional;
-        const HeadConfig head;
-        auto step = [&](const torch::Tensor& x, const torch::Tensor& y) {
-            StepLosses losses;
-            losses.cls = marginLoss(F::normalize(impl->net->forward(x), F::NormalizeFuncOptions().dim(1)), weight, y, head);
-            losses.total = losses.cls;
-            return losses;
-        };
+        auto net = impl->net;
+        auto training = makeMarginTraining([net](const torch::Tensor& x) { return net->forward(x); }, net->parameters(true),
+                                           static_cast<std::int64_t>(classes.size()), options.model.embeddingSize, spec.device,
+                                           HeadConfig{}, 0.9, 5e-4);
         std::vector<double> times;
         std::int64_t timedImages = 0;
         auto stepTime = [&](std::int64_t stepIndex, double seconds, std::int64_t images) {
@@ -91,7 +80,7 @@ Result<BenchTrainResult> benchTrain(const BenchTrainOptions& options)
                 timedImages += images;
             }
         };
-        auto outcome = runTraining(spec, optimizer, step, {}, nullptr, stepTime);
+        auto outcome = runTraining(spec, training->optimizer, training->step, {}, nullptr, stepTime);
         if (!outcome)
             return outcome.status();
         if (times.empty())

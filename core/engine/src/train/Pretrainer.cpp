@@ -6,6 +6,29 @@
 
 namespace fedpilot::engine {
 
+std::unique_ptr<MarginTraining> makeMarginTraining(std::function<torch::Tensor(const torch::Tensor&)> forward,
+                                                   const std::vector<torch::Tensor>& parameters, std::int64_t classes,
+                                                   int embeddingSize, torch::Device device, const HeadConfig& head,
+                                                   double momentum, double weightDecay)
+{
+    auto t = std::make_unique<MarginTraining>(momentum);
+    t->weight = torch::empty({classes, embeddingSize}, torch::TensorOptions().device(device));
+    torch::nn::init::normal_(t->weight, 0.0, 0.01);
+    t->weight.set_requires_grad(true);
+    for (const auto& p : parameters)
+        t->optimizer.add(p, weightDecay);
+    t->optimizer.add(t->weight, weightDecay);
+    MarginTraining* self = t.get();
+    t->step = [self, forward = std::move(forward), head](const torch::Tensor& x, const torch::Tensor& y) {
+        namespace F = torch::nn::functional;
+        StepLosses losses;
+        losses.cls = marginLoss(F::normalize(forward(x), F::NormalizeFuncOptions().dim(1)), self->weight, y, head);
+        losses.total = losses.cls;
+        return losses;
+    };
+    return t;
+}
+
 Result<TrainOutcome> pretrain(FaceModel& model, const FaceCache& cache, const std::vector<std::int64_t>& indices,
                               const TrainConfig& config, const TrainProgressFn& progress,
                               const std::atomic<bool>* cancel)
@@ -42,26 +65,10 @@ Result<TrainOutcome> pretrain(FaceModel& model, const FaceCache& cache, const st
         impl->place(spec.device, config.channelsLast);
         auto& net = *impl->net;
         net.train();
-        auto weight = torch::empty({static_cast<std::int64_t>(classes.size()), model.config().embeddingSize},
-                                   torch::TensorOptions().device(spec.device));
-        torch::nn::init::normal_(weight, 0.0, 0.01);
-        weight.set_requires_grad(true);
-
-        Sgd optimizer(config.optim.momentum);
-        for (auto& p : net.parameters(true))
-            optimizer.add(p, config.optim.weightDecay);
-        optimizer.add(weight, config.optim.weightDecay);
-
-        namespace F = torch::nn::functional;
-        const HeadConfig head = config.head;
-        auto step = [&](const torch::Tensor& x, const torch::Tensor& y) {
-            const auto z = F::normalize(net.forward(x), F::NormalizeFuncOptions().dim(1));
-            StepLosses losses;
-            losses.cls = marginLoss(z, weight, y, head);
-            losses.total = losses.cls;
-            return losses;
-        };
-        auto outcome = runTraining(spec, optimizer, step, progress, cancel);
+        auto training = makeMarginTraining([&net](const torch::Tensor& x) { return net.forward(x); }, net.parameters(true),
+                                           static_cast<std::int64_t>(classes.size()), model.config().embeddingSize, spec.device,
+                                           config.head, config.optim.momentum, config.optim.weightDecay);
+        auto outcome = runTraining(spec, training->optimizer, training->step, progress, cancel);
         net.eval();
         return outcome;
     } catch (const std::exception& e) {

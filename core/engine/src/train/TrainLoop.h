@@ -9,6 +9,7 @@
 #include <torch/torch.h>
 
 #include <functional>
+#include <memory>
 
 namespace fedpilot::engine {
 
@@ -39,6 +40,21 @@ using StepFn = std::function<StepLosses(const torch::Tensor& images, const torch
 using StepTimeFn = std::function<void(std::int64_t step, double seconds, std::int64_t images)>;
 
 // Runs the loop; modules must already be in train mode on spec.device.
+// Centralized classification training (pretraining, the training benchmark): class weights drawn
+// from N(0, 0.01) for a margin head (CosFace/ArcFace) over the network's L2-normalised
+// embeddings, and SGD over the network's parameters and those weights. `step` refers to this
+// object and to `forward`'s target: keep both alive while training (Pretrainer.cpp).
+struct MarginTraining {
+    MarginTraining(double momentum) : optimizer(momentum) {}
+    torch::Tensor weight;
+    Sgd optimizer;
+    StepFn step;
+};
+std::unique_ptr<MarginTraining> makeMarginTraining(std::function<torch::Tensor(const torch::Tensor&)> forward,
+                                                   const std::vector<torch::Tensor>& parameters, std::int64_t classes,
+                                                   int embeddingSize, torch::Device device, const HeadConfig& head,
+                                                   double momentum, double weightDecay);
+
 Result<TrainOutcome> runTraining(const LoopSpec& spec, Sgd& optimizer, const StepFn& step,
                                  const TrainProgressFn& progress, const std::atomic<bool>* cancel,
                                  const StepTimeFn& stepTime = {});
