@@ -65,12 +65,29 @@ grpc::Status CoordinatorRpc::Hello(grpc::ServerContext* context, const v1::Hello
     });
 }
 
+namespace {
+
+// Every call names the protocol version it speaks; one this coordinator does not is refused the
+// same way everywhere (Enroll and Hello also answer in-band, for older clients).
+grpc::Status checkVersion(std::uint32_t version)
+{
+    if (version >= kMinProtocolVersion && version <= kProtocolVersion)
+        return grpc::Status::OK;
+    return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                        "protocol version " + std::to_string(version) + " is not supported (this coordinator speaks "
+                            + std::to_string(kMinProtocolVersion) + ".." + std::to_string(kProtocolVersion) + "; set protocol_version)");
+}
+
+}  // namespace
+
 grpc::Status CoordinatorRpc::Heartbeat(grpc::ServerContext* context, const v1::HeartbeatRequest* request, v1::HeartbeatResponse* response)
 {
     return guarded([&] {
         qint64 site = 0;
         if (auto s = m_auth.authenticate(*context, "Heartbeat", site); !s.ok())
             return s;
+        if (auto v = checkVersion(request->protocol_version()); !v.ok())
+            return v;
         m_coordinator.heartbeat(site, *request, *response);
         meterControl(site, m_coordinator.currentRound(), "control", *request, *response);
         return grpc::Status::OK;
@@ -83,6 +100,8 @@ grpc::Status CoordinatorRpc::PollTask(grpc::ServerContext* context, const v1::Po
         qint64 site = 0;
         if (auto s = m_auth.authenticate(*context, "PollTask", site); !s.ok())
             return s;
+        if (auto v = checkVersion(request->protocol_version()); !v.ok())
+            return v;
         m_coordinator.pollTask(site, *request, *response, [context] { return context->IsCancelled(); });
         const int round = response->type() == v1::Task::TRAIN ? static_cast<int>(response->round()) : m_coordinator.currentRound();
         meterControl(site, response->type() == v1::Task::EVALUATE ? 0 : round, "control", *request, *response);
@@ -97,8 +116,8 @@ grpc::Status CoordinatorRpc::DownloadModel(grpc::ServerContext* context, const v
         qint64 site = 0;
         if (auto s = m_auth.authenticate(*context, "DownloadModel", site); !s.ok())
             return s;
-        if (request->protocol_version() < kMinProtocolVersion || request->protocol_version() > kProtocolVersion)
-            return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, "unsupported protocol version");
+        if (auto v = checkVersion(request->protocol_version()); !v.ok())
+            return v;
         if (request->kind() != "model" && request->kind() != "model_delta" && request->kind() != "public_reps")
             return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "kind must be model, model_delta or public_reps");
         auto artifact = m_coordinator.artifact(static_cast<int>(request->round()), request->kind());
@@ -182,6 +201,8 @@ grpc::Status CoordinatorRpc::ReportMetrics(grpc::ServerContext* context, const v
         qint64 site = 0;
         if (auto s = m_auth.authenticate(*context, "ReportMetrics", site); !s.ok())
             return s;
+        if (auto v = checkVersion(request->protocol_version()); !v.ok())
+            return v;
         m_coordinator.reportMetrics(site, *request, *response);
         meterControl(site, static_cast<int>(request->round()), "metrics", *request, *response);
         return grpc::Status::OK;

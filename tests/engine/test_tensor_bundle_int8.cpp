@@ -72,6 +72,25 @@ TEST(TensorBundleInt8, RoundTripErrorIsBelowOneStepOfEachBlock)
     EXPECT_FLOAT_EQ(decoded->tensors[1].values[1], -1.0f);
 }
 
+TEST(TensorBundleInt8, BuffersKeepFp16)
+{
+    // A running variance with a wide range: int8 with one block scale would turn the tiny
+    // variances into 0 or negative values (step 10/127); fp16 keeps them within 0.1%.
+    std::vector<float> variance{10.0f, 1e-3f, 2e-4f, 5.0f, 7e-5f};
+    TensorBundle b;
+    b.tensors.push_back(makeTensor("bn.running_var", {5}, variance, TensorKind::Buffer));
+    b.tensors.push_back(makeTensor("w", {5}, variance));
+    auto decoded = decodeBundle(encodeBundle(b, int8Options(8)).value());
+    ASSERT_TRUE(decoded) << decoded.message();
+    for (std::size_t i = 0; i < variance.size(); ++i)
+        EXPECT_NEAR(decoded->tensors[0].values[i], variance[i], variance[i] * 1e-3f) << i;
+    // The parameter tensor is int8: its small values collapse to multiples of 10/127.
+    int offGrid = 0;
+    for (float v : decoded->tensors[1].values)
+        offGrid += std::fabs(v / (10.0f / 127) - std::round(v / (10.0f / 127))) > 1e-3f;
+    EXPECT_EQ(offGrid, 0);
+}
+
 TEST(TensorBundleInt8, RoundingIsUnbiased)
 {
     // Each block: one 1.0 (scale 1/127) and 255 values of 0.3, which sits between two steps

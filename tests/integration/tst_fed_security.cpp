@@ -243,6 +243,25 @@ private Q_SLOTS:
         QVERIFY(countEvents(QStringLiteral("security"), QStringLiteral("revoked")) >= 1);
     }
 
+    // A request without (or with an unknown) protocol version is refused the same way on every
+    // call after Hello.
+    void unknownProtocolVersionIsRefused()
+    {
+        auto site = enrolled(QStringLiteral("versioned"));
+        QVERIFY(site);
+        v1::HeartbeatRequest beat;   // protocol_version left at 0
+        beat.set_state("idle");
+        v1::HeartbeatResponse reply;
+        const auto status = site->heartbeat(beat, reply);
+        QCOMPARE(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+        QVERIFY2(status.error_message().find("protocol version 0") != std::string::npos, status.error_message().c_str());
+        beat.set_protocol_version(kProtocolVersion + 7);
+        QCOMPARE(site->heartbeat(beat, reply).error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+        beat.set_protocol_version(kProtocolVersion);
+        QVERIFY(site->heartbeat(beat, reply).ok());
+        QVERIFY(m_service->removeSite(QStringLiteral("versioned")).isOk());
+    }
+
     void badUpdatesAreRejectedAndTheRoundGoesOn()
     {
         auto good = enrolled(QStringLiteral("good"));

@@ -13,7 +13,7 @@ ConvBnImpl::ConvBnImpl(int in, int out, int kernel, int stride, int padding, int
                                                          .bias(false)));
     bn = register_module("bn", torch::nn::BatchNorm2d(out));
     if (activation)
-        prelu = register_module("prelu", torch::nn::PReLU(torch::nn::PReLUOptions().num_parameters(out)));
+        prelu = register_module("prelu", FusedPReLU(out));
 }
 
 torch::Tensor ConvBnImpl::forward(torch::Tensor x)

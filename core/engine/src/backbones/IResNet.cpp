@@ -14,7 +14,7 @@ struct IBasicBlockImpl : torch::nn::Module {
         bn1 = register_module("bn1", nn::BatchNorm2d(in));
         conv1 = register_module("conv1", nn::Conv2d(nn::Conv2dOptions(in, out, 3).padding(1).bias(false)));
         bn2 = register_module("bn2", nn::BatchNorm2d(out));
-        prelu = register_module("prelu", nn::PReLU(nn::PReLUOptions().num_parameters(out)));
+        prelu = register_module("prelu", FusedPReLU(out));
         conv2 = register_module("conv2", nn::Conv2d(nn::Conv2dOptions(out, out, 3).stride(stride).padding(1).bias(false)));
         bn3 = register_module("bn3", nn::BatchNorm2d(out));
         if (stride != 1 || in != out) {
@@ -30,7 +30,7 @@ struct IBasicBlockImpl : torch::nn::Module {
     }
     torch::nn::BatchNorm2d bn1{nullptr}, bn2{nullptr}, bn3{nullptr}, downBn{nullptr};
     torch::nn::Conv2d conv1{nullptr}, conv2{nullptr}, downConv{nullptr};
-    torch::nn::PReLU prelu{nullptr};
+    FusedPReLU prelu{nullptr};
 };
 TORCH_MODULE(IBasicBlock);
 

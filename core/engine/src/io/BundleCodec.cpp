@@ -88,24 +88,28 @@ Status encodeTensor(std::size_t index, const NamedTensor& tensor, const BundleEn
     std::string why;
     if (!checkedNumel(tensor.shape, numel, why))
         return Status::error("tensor bundle: " + label + ": " + why);
+    // int8 is for parameters: buffers (BatchNorm running statistics) are few, and a variance
+    // nudged below zero by a block scale set by larger neighbours would make the model NaN.
+    const Encoding encoding = options.encoding == Encoding::Int8 && tensor.kind == TensorKind::Buffer ? Encoding::Fp16
+                                                                                                        : options.encoding;
     if (static_cast<std::uint64_t>(numel) != tensor.values.size())
         return Status::error("tensor bundle: " + label + ": shape has " + std::to_string(numel)
                              + " elements but " + std::to_string(tensor.values.size()) + " values given");
     std::uint64_t rawBytes = 0;
-    if (!checkTensorSize(numel, options.encoding, rawBytes, why))
+    if (!checkTensorSize(numel, encoding, rawBytes, why))
         return Status::error("tensor bundle: " + label + ": " + why);
 
     // fp32 values are already the raw little-endian bytes; fp16 and int8 need a converted copy.
     std::string halves;
     const char* raw = reinterpret_cast<const char*>(tensor.values.data());
-    if (options.encoding == Encoding::Int8) {
+    if (encoding == Encoding::Int8) {
         halves.reserve(static_cast<std::size_t>(rawBytes));
         // Each tensor gets its own stream, derived from the seed and its position.
         const std::uint64_t seed = options.roundingSeed ^ (0xd1b54a32d192ed03ULL * (index + 1));
         if (Status status = quantizeInt8(tensor.values, seed, label, halves); !status)
             return status;
         raw = halves.data();
-    } else if (options.encoding == Encoding::Fp16) {
+    } else if (encoding == Encoding::Fp16) {
         halves.resize(static_cast<std::size_t>(rawBytes));
         for (std::size_t i = 0; i < tensor.values.size(); ++i) {
             const std::uint16_t h = detail::floatToHalf(tensor.values[i]);
@@ -144,7 +148,7 @@ Status encodeTensor(std::size_t index, const NamedTensor& tensor, const BundleEn
     appendU16(out, static_cast<std::uint16_t>(tensor.name.size()));
     out += tensor.name;
     out.push_back(static_cast<char>(tensor.kind));
-    out.push_back(static_cast<char>(options.encoding));
+    out.push_back(static_cast<char>(encoding));
     out.push_back(static_cast<char>(compression));
     out.push_back(static_cast<char>(tensor.shape.size()));
     for (std::int64_t dim : tensor.shape)

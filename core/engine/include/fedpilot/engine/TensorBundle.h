@@ -13,7 +13,8 @@
 // updates and deltas: blocks of kInt8BlockValues values, each stored as an fp32 scale
 // (max |value| / 127) followed by one signed byte a value (value = q * scale), rounded
 // stochastically (unbiased: the expected decoded value is the input) with a seeded generator,
-// so an encoding is reproducible. int8 refuses non-finite values.
+// so an encoding is reproducible. int8 refuses non-finite values and applies to parameters only:
+// buffers (BatchNorm running statistics) of an int8 bundle are stored as fp16.
 
 #include "fedpilot/engine/Result.h"
 
