@@ -9,8 +9,6 @@
 
 #include <gtest/gtest.h>
 
-#include <ATen/Parallel.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -141,12 +139,12 @@ TEST(FusedPrelu, LargeTensorsAndThreadCountGiveTheSameBits)
     auto x = randomInput(shape, gen).contiguous(at::MemoryFormat::ChannelsLast);
     auto w = at::rand({13}, gen);
     auto dy = at::randn(shape, gen).contiguous(at::MemoryFormat::ChannelsLast);
-    const int threads = at::get_num_threads();
-    at::set_num_threads(1);
+    const int threads = torch::get_num_threads();
+    torch::set_num_threads(1);
     auto one = run(true, x, w, dy);
-    at::set_num_threads(2);
+    torch::set_num_threads(2);
     auto two = run(true, x, w, dy);
-    at::set_num_threads(threads);
+    torch::set_num_threads(threads);
     EXPECT_TRUE(torch::equal(one.y, two.y));
     EXPECT_TRUE(torch::equal(one.dx, two.dx));
     EXPECT_TRUE(torch::equal(one.dw, two.dw));
@@ -284,7 +282,7 @@ TEST(FusedPrelu, DISABLED_BenchmarkAgainstAtPrelu)
         return v[v.size() / 2];
     };
     std::printf("PReLU 64x128x56x56 channels-last, %d intra-op thread(s), median of %d interleaved rounds:\n",
-                at::get_num_threads(), rounds - 1);
+                torch::get_num_threads(), rounds - 1);
     for (int k = 0; k < 3; ++k)
         std::printf("  %-28s forward %8.1f ms  backward %8.1f ms  total %8.1f ms\n", names[k], median(fwd[k]),
                     median(bwd[k]), median(fwd[k]) + median(bwd[k]));
