@@ -222,11 +222,11 @@ TrainingJobResult TrainingJob::run(const TrainingJobParams& p)
     const int remaining = epochsTotal - start;
     std::atomic<std::int64_t> stepsPerEpoch{0};
     auto outcome = trainer->trainRound(startState, nullptr, cache.value(), train, remaining, [&](const engine::TrainProgress& t) {
-        if (t.epochs > 0)
-            stepsPerEpoch.store(t.totalSteps / t.epochs);
+        const std::int64_t perEpoch = t.epochs > 0 ? t.totalSteps / t.epochs : 0;
+        if (perEpoch > 0)
+            stepsPerEpoch.store(perEpoch);
         const double f = t.totalSteps > 0 ? double(t.step) / double(t.totalSteps) : 0;
         engine::TrainProgress shown = t;  // epochs and steps of the whole run, not of this part of it
-        const std::int64_t perEpoch = t.epochs > 0 ? t.totalSteps / t.epochs : 0;
         shown.epoch = start + t.epoch;
         shown.epochs = epochsTotal;
         shown.step = perEpoch * start + t.step;

@@ -238,17 +238,15 @@ void FederationPage::setState(const QString& state)
 
 void FederationPage::onServiceLog(const QString& line)
 {
-    if (!m_service->isRunning())
+    // A site's state comes from its session's phases (onSiteState), not from its log.
+    if (!m_service->isRunning() || m_context.workspace.role() != WorkspaceRole::Coordinator)
         return;
-    if (m_context.workspace.role() == WorkspaceRole::Coordinator) {
-        const int port = m_listenPort->load();
-        if (port > 0) {
-            setState(tr("serving on port %1").arg(port));
-            m_serviceStatus->setText(tr("Coordinator running · listening on port %1 · sites can connect.").arg(port));
-        } else {
-            m_serviceStatus->setText(tr("Coordinator running · preparing: %1").arg(line));
-        }
-        return;
+    const int port = m_listenPort->load();
+    if (port > 0) {
+        setState(tr("serving on port %1").arg(port));
+        m_serviceStatus->setText(tr("Coordinator running · listening on port %1 · sites can connect.").arg(port));
+    } else {
+        m_serviceStatus->setText(tr("Coordinator running · preparing: %1").arg(line));
     }
 }
 
